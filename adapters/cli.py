@@ -1,0 +1,160 @@
+"""The `cxbot` command: serve, migrate, roles, chat."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from bot.people import Role, valid_identity
+from bot.settings import Settings
+from storage import roles as role_store
+from storage.db import Database
+from storage.migrate import migrate
+
+log = logging.getLogger("cxbot")
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cxbot", description="IT requests tracked like parcels.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="run the bot (HTTP server on $PORT)")
+    commands.add_parser("migrate", help="bring the database schema up to date")
+    roles = commands.add_parser("roles", help="grant, revoke or list roles")
+    actions = roles.add_subparsers(dest="action", required=True)
+    for name in ("grant", "revoke"):
+        sub = actions.add_parser(name, help=f"{name} a role")
+        sub.add_argument("role", choices=[r.value for r in Role])
+        sub.add_argument("identity", help="platform identity, e.g. slack:T0123:U0456")
+    actions.add_parser("list", help="who holds which role")
+    chat = commands.add_parser("chat", help="talk to the bot in this terminal")
+    chat.add_argument("--as", dest="identity", default="slack:T1:U1",
+                      help="who you are, e.g. slack:T1:U1 (default)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(f"cxbot: a setting is wrong: {error}", file=sys.stderr)
+        return 2
+    _setup_logging(settings.log_level)
+    try:
+        if args.command == "serve":
+            return serve(settings)
+        if args.command == "migrate":
+            return asyncio.run(_migrate(settings))
+        if args.command == "roles":
+            return asyncio.run(_roles(settings, args))
+        if args.command == "chat":
+            return asyncio.run(_chat(settings, args.identity))
+    except KeyboardInterrupt:
+        return 130
+    except OSError as error:
+        print(f"cxbot: {error}", file=sys.stderr)
+        return 1
+    return 2
+
+
+def serve(settings: Settings) -> int:
+    from adapters.web import create_app
+
+    asyncio.run(_check_database(settings))
+    log.info("cxbot listening on http://%s:%s", settings.host, settings.port)
+    web.run_app(
+        create_app(settings), host=settings.host, port=settings.port, print=None,
+        shutdown_timeout=10,
+    )
+    return 0
+
+
+async def _check_database(settings: Settings) -> None:
+    """Fails fast, with one clear line, when the database cannot be reached."""
+    db = Database(settings.database_url)
+    try:
+        await asyncio.wait_for(db.ping(), timeout=10)
+    except Exception as error:
+        raise SystemExit(
+            f"cxbot: cannot reach the database at {db.url.render_as_string(hide_password=True)}:"
+            f" {type(error).__name__}: {error}"
+        ) from None
+    finally:
+        await db.dispose()
+
+
+async def _migrate(settings: Settings) -> int:
+    await _check_database(settings)
+    db = Database(settings.database_url)
+    try:
+        await migrate(db)
+    finally:
+        await db.dispose()
+    print("The database is up to date.")
+    return 0
+
+
+async def _roles(settings: Settings, args: argparse.Namespace) -> int:
+    await _check_database(settings)
+    db = Database(settings.database_url)
+    try:
+        await migrate(db)
+        if args.action == "list":
+            async with db.read() as session:
+                grants = await role_store.all_grants(session=session)
+            for grant in grants:
+                print(f"{grant.role:<11} {grant.identity}")
+            if not grants:
+                print("No roles granted yet. Try: cxbot roles grant technician slack:T…:U…")
+            return 0
+        if not valid_identity(args.identity):
+            print(
+                f"cxbot: {args.identity!r} is not a platform identity; it looks like"
+                " slack:<team id>:<user id>, e.g. slack:T0123ABC:U0456DEF",
+                file=sys.stderr,
+            )
+            return 2
+        async with db.write() as session:
+            if args.action == "grant":
+                changed = await role_store.grant(session=session, identity=args.identity,
+                                                 role=args.role)
+            else:
+                changed = await role_store.revoke(session=session, identity=args.identity,
+                                                  role=args.role)
+        verb = "granted to" if args.action == "grant" else "revoked from"
+        if changed:
+            print(f"{args.role} {verb} {args.identity}.")
+        else:
+            state = "already has" if args.action == "grant" else "does not have"
+            print(f"Nothing to do: {args.identity} {state} {args.role}.")
+        return 0
+    finally:
+        await db.dispose()
+
+
+async def _chat(settings: Settings, identity: str) -> int:
+    from adapters.console.chat import run_chat
+
+    if not valid_identity(identity):
+        print(f"cxbot: {identity!r} is not a platform identity, e.g. slack:T1:U1", file=sys.stderr)
+        return 2
+    await _check_database(settings)
+    await run_chat(settings, identity)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,185 @@
+"""Slack through Bolt: payloads in, neutral desk calls, Block Kit out.
+
+Bolt checks every request's signature; each listener acknowledges first when it can, and
+answers the person politely whatever happens.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.render import action_name, render_blocks, render_modal, render_text
+from bot import cards
+from bot import messages as m
+from bot.desk import Desk
+from bot.people import slack_identity
+from bot.reply import Reply
+from bot.views import Card
+
+log = logging.getLogger(__name__)
+
+FORM_CALLBACK = "cx_form"
+SHORTCUT_CALLBACK = "track_message"
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+def mentions_to_identities(text: str, team_id: str) -> str:
+    """`<@U123|sam>` → `@slack:T1:U123`, the neutral way to name a person."""
+    return _MENTION.sub(lambda found: "@" + slack_identity(team_id, found.group(1)), text)
+
+
+def _ephemeral(card: Card) -> dict[str, Any]:
+    return {"response_type": "ephemeral", "text": render_text(card), "blocks": render_blocks(card)}
+
+
+def _team(body: dict[str, Any]) -> str:
+    user = body.get("user") or {}
+    team = body.get("team") or {}
+    return str(body.get("team_id") or user.get("team_id") or team.get("id") or "")
+
+
+def build_app(*, client: AsyncWebClient, signing_secret: str, desk: Desk) -> AsyncApp:
+    app = AsyncApp(client=client, signing_secret=signing_secret, process_before_response=False)
+    Listeners(desk).register(app)
+    return app
+
+
+class Listeners:
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+
+    def register(self, app: AsyncApp) -> None:
+        app.command("/track")(self.track)
+        app.command("/cx-summary")(self.summary)
+        app.action(re.compile(r"^cx:"))(self.button)
+        app.view(FORM_CALLBACK)(self.form)
+        app.shortcut(SHORTCUT_CALLBACK)(self.shortcut)
+        app.event("message")(self.message)
+        app.event("app_home_opened")(self.home)
+        app.error(self.error)
+
+    async def error(self, error: Exception, body: dict[str, Any]) -> None:
+        log.error("slack: a listener failed", exc_info=error)
+
+    async def _guarded(self, ack: AsyncAck, work: Callable[[], Awaitable[None]]) -> None:
+        """Runs the work; any failure is logged and answered politely, never a 500."""
+        try:
+            await work()
+        except Exception:
+            log.exception("slack: could not handle a request")
+            if ack.response is None:
+                await ack(text=m.SOMETHING_WRONG, response_type="ephemeral")
+
+    # --- slash commands ------------------------------------------------------------------------
+
+    async def track(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        async def work() -> None:
+            identity = slack_identity(_team(body), str(body.get("user_id", "")))
+            text = str(body.get("text") or "")
+            if text.lower().startswith("cc "):
+                text = mentions_to_identities(text, _team(body))
+            reply = await self.desk.track(identity, text)
+            await ack(**_ephemeral(reply.card or cards.message(m.SOMETHING_WRONG)))
+
+        await self._guarded(ack, work)
+
+    async def summary(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        async def work() -> None:
+            identity = slack_identity(_team(body), str(body.get("user_id", "")))
+            reply = await self.desk.summary(identity, str(body.get("text") or ""))
+            await ack(**_ephemeral(reply.card or cards.message(m.SOMETHING_WRONG)))
+
+        await self._guarded(ack, work)
+
+    # --- buttons, forms, shortcut ---------------------------------------------------------------
+
+    async def button(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        try:
+            user = str((body.get("user") or {}).get("id", ""))
+            identity = slack_identity(_team(body), user)
+            name = action_name(str(action.get("action_id", ""))) or ""
+            reply = await self.desk.press(identity, name, str(action.get("value") or ""))
+            await self._show(client, body, user, reply)
+        except Exception:
+            log.exception("slack: could not handle a button")
+
+    async def _show(
+        self, client: AsyncWebClient, body: dict[str, Any], user: str, reply: Reply
+    ) -> None:
+        """Shows a reply to the person who tapped: a form, or a note only they can see."""
+        if reply.form is not None:
+            meta = json.dumps({"action": reply.form.action, "value": reply.form.value})
+            view = render_modal(reply.form, callback_id=FORM_CALLBACK, private_metadata=meta)
+            await client.views_open(trigger_id=body.get("trigger_id"), view=view)
+            return
+        if reply.card is None:
+            return
+        channel = str((body.get("channel") or {}).get("id") or user)
+        text, blocks = render_text(reply.card), render_blocks(reply.card)
+        try:
+            await client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks)
+        except SlackApiError:
+            await client.chat_postMessage(channel=user, text=text, blocks=blocks)
+
+    async def form(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        async def work() -> None:
+            meta = json.loads(view.get("private_metadata") or "{}")
+            values = (view.get("state") or {}).get("values") or {}
+            text = ((values.get("text") or {}).get("text") or {}).get("value") or ""
+            option = ((values.get("choice") or {}).get("choice") or {}).get("selected_option")
+            identity = slack_identity(_team(body), str((body.get("user") or {}).get("id", "")))
+            reply = await self.desk.submit(
+                identity, str(meta.get("action", "")), str(meta.get("value", "")), text,
+                option.get("value") if option else None,
+            )
+            if reply.problem and reply.card is not None:
+                await ack(response_action="errors", errors={"text": reply.card.text[:2000]})
+            else:
+                await ack()
+
+        await self._guarded(ack, work)
+
+    async def shortcut(
+        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        try:
+            user = str((body.get("user") or {}).get("id", ""))
+            text = str((body.get("message") or {}).get("text") or "")
+            reply = await self.desk.open_from_message(slack_identity(_team(body), user), text)
+            await self._show(client, body, user, reply)
+        except Exception:
+            log.exception("slack: could not handle the message shortcut")
+
+    # --- events (Bolt acknowledges these itself) ------------------------------------------------
+
+    async def message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return
+        if not await self.desk.first_delivery(f"slack:{body.get('event_id', '')}"):
+            log.info("slack: event %s was already handled", body.get("event_id"))
+            return
+        identity = slack_identity(_team(body), str(event.get("user", "")))
+        reply = await self.desk.chat(identity, str(event.get("text") or ""))
+        if reply.card is not None:
+            await self.desk.send(identity, reply.card)
+
+    async def home(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
+        if event.get("tab") not in (None, "home"):
+            return
+        user = str(event.get("user", ""))
+        reply = await self.desk.track(slack_identity(_team(body), user), "")
+        if reply.card is not None:
+            view = {"type": "home", "blocks": render_blocks(reply.card)}
+            await client.views_publish(user_id=user, view=view)

@@ -1,0 +1,87 @@
+"""Sends outbox messages to Slack through the Web API."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.render import render_blocks, render_text
+from bot.dispatch import GiveUp, Outgoing, Result, RetryLater, Sent
+
+log = logging.getLogger(__name__)
+
+# Errors that will not go away by trying again.
+PERMANENT = frozenset({
+    "channel_not_found", "user_not_found", "account_inactive", "is_archived",
+    "not_in_channel", "invalid_auth", "not_authed", "token_revoked", "missing_scope",
+    "invalid_blocks", "invalid_blocks_format", "msg_too_long", "no_text", "cant_update_message",
+    "user_disabled", "restricted_action", "channel_is_archived",
+})
+_CARD_GONE = frozenset({"message_not_found", "edit_window_closed"})
+DEFAULT_RETRY_AFTER = 30.0
+
+
+class SlackDelivery:
+    def __init__(self, client: AsyncWebClient, triage_channel: str | None) -> None:
+        self.client = client
+        self.triage_channel = triage_channel
+
+    def _channel_for(self, target: str) -> str | None:
+        if target == "triage":
+            return self.triage_channel
+        if target.startswith("person:slack:"):
+            return target.rsplit(":", 1)[1]
+        return None
+
+    async def deliver(self, message: Outgoing) -> Result:
+        channel = self._channel_for(message.target)
+        if channel is None:
+            return GiveUp(f"no Slack channel for {message.target!r} (is SLACK_TRIAGE_CHANNEL set?)")
+        blocks = render_blocks(message.card)
+        text = render_text(message.card)
+        try:
+            if message.op == "upsert" and message.channel and message.message_id:
+                try:
+                    await self.client.chat_update(
+                        channel=message.channel, ts=message.message_id, text=text, blocks=blocks
+                    )
+                    return Sent(message.channel, message.message_id)
+                except SlackApiError as error:
+                    if error.response.get("error") not in _CARD_GONE:
+                        raise
+                    log.info("slack: card %s is gone; posting it again", message.card_key)
+            response = await self.client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+            )
+            return Sent(str(response["channel"]), str(response["ts"]))
+        except SlackApiError as error:
+            return _classify(error)
+        except (aiohttp.ClientError, TimeoutError, asyncio.TimeoutError) as error:
+            return RetryLater(error=f"network: {type(error).__name__}: {error}")
+
+
+def _classify(error: SlackApiError) -> Result:
+    response = error.response
+    code = response.get("error") or f"http {response.status_code}"
+    if response.status_code == 429 or code == "ratelimited":
+        return RetryLater(error="ratelimited", after_seconds=_retry_after(response.headers))
+    if response.status_code >= 500 or code in ("internal_error", "fatal_error", "service_unavailable", "request_timeout"):
+        return RetryLater(error=code)
+    if code in PERMANENT:
+        return GiveUp(code)
+    return GiveUp(code)
+
+
+def _retry_after(headers: dict) -> float:
+    for name, value in (headers or {}).items():
+        if name.lower() == "retry-after":
+            try:
+                value = value[0] if isinstance(value, list) else value
+                return max(0.0, float(value))
+            except (TypeError, ValueError):
+                break
+    return DEFAULT_RETRY_AFTER

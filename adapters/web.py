@@ -1,0 +1,125 @@
+"""The one aiohttp server: Slack's endpoint, health, and the background dispatcher."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.app import build_app
+from adapters.slack.delivery import SlackDelivery
+from bot.desk import Desk
+from bot.dispatch import Delivery, Dispatcher
+from bot.settings import Settings
+from storage.db import Database
+from storage.migrate import migrate
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1024 * 1024
+SLACK_HTTP_TIMEOUT = 10
+
+
+@dataclass
+class Runtime:
+    """Everything one server holds, created at start-up and closed at shutdown."""
+
+    settings: Settings
+    db: Database
+    http: aiohttp.ClientSession | None = None
+    dispatcher: Dispatcher | None = None
+    desk: Desk | None = None
+    slack: AsyncApp | None = None
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+RUNTIME = web.AppKey("runtime", Runtime)
+
+
+def create_app(settings: Settings, *, db: Database | None = None) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app[RUNTIME] = Runtime(settings=settings, db=db or Database(settings.database_url))
+    app.router.add_get("/healthz", healthz)
+    app.router.add_post("/slack/events", slack_events)
+    app.on_startup.append(_start)
+    app.on_cleanup.append(_stop)
+    return app
+
+
+async def _start(app: web.Application) -> None:
+    runtime = app[RUNTIME]
+    settings = runtime.settings
+    await migrate(runtime.db)
+    runtime.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SLACK_HTTP_TIMEOUT))
+    deliveries: dict[str, Delivery] = {}
+    runtime.dispatcher = Dispatcher(runtime.db, settings, deliveries)
+    runtime.desk = Desk(runtime.db, settings, runtime.dispatcher.wake)
+    if settings.slack_enabled:
+        client = AsyncWebClient(
+            token=settings.slack_bot_token,
+            base_url=_with_slash(settings.slack_api_url),
+            session=runtime.http,
+            timeout=SLACK_HTTP_TIMEOUT,
+        )
+        runtime.slack = build_app(
+            client=client, signing_secret=settings.slack_signing_secret or "", desk=runtime.desk
+        )
+        deliveries["slack"] = SlackDelivery(client, settings.slack_triage_channel)
+        if not settings.slack_triage_channel:
+            log.warning("Slack: SLACK_TRIAGE_CHANNEL is not set, so new requests reach no team channel.")
+        log.info("Slack is on at /slack/events.")
+    else:
+        log.warning(
+            "Slack is off: set %s to turn it on.", " and ".join(settings.slack_missing)
+        )
+    runtime.tasks.append(asyncio.create_task(runtime.dispatcher.run(), name="outbox"))
+
+
+async def _stop(app: web.Application) -> None:
+    runtime = app[RUNTIME]
+    if runtime.dispatcher is not None:
+        runtime.dispatcher.stop()
+    for task in runtime.tasks:
+        try:
+            await asyncio.wait_for(task, timeout=10)
+        except (TimeoutError, asyncio.CancelledError):
+            task.cancel()
+    if runtime.http is not None:
+        await runtime.http.close()
+    await runtime.db.dispose()
+
+
+def _with_slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def slack_events(request: web.Request) -> web.Response:
+    slack = request.app[RUNTIME].slack
+    if slack is None:
+        return web.json_response(
+            {"error": "Slack is not set up on this server."}, status=404
+        )
+    try:
+        bolt_request = await to_bolt_request(request)
+    except Exception:  # an unreadable body: the sender's problem, not ours
+        log.info("slack: unreadable request body", exc_info=True)
+        return web.json_response({"error": "The request body could not be read."}, status=400)
+    try:
+        bolt_response = await slack.async_dispatch(bolt_request)
+    except Exception:
+        log.exception("slack: could not dispatch a request")
+        return web.json_response({"error": "The request could not be handled."}, status=400)
+    if bolt_response.status >= 500:
+        log.error("slack: Bolt answered %s; telling Slack 400", bolt_response.status)
+        bolt_response.status = 400
+    return await to_aiohttp_response(bolt_response)

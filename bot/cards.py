@@ -1,0 +1,199 @@
+"""Builds the views for requests, ratings and summaries from what is stored."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from bot import messages as m
+from bot.ratings import DIMENSIONS, SCORES
+from bot.statuses import UPDATE_CHOICES, Status
+from bot.views import Button, Card, Field, Form, ListItem, RatingRow, TimelineEntry
+from storage.models import Request
+from storage.models import TimelineEntry as StoredEntry
+
+# Button actions, shared by every platform.
+TAKE, UPDATE, RESOLVE, SHOW, REOPEN, RATE = "take", "update", "resolve", "show", "reopen", "rate"
+
+
+def _status(request: Request) -> Status:
+    return Status(request.status)
+
+
+def _entry_text(entry: StoredEntry) -> str:
+    if entry.kind == "opened":
+        return m.TIMELINE_OPENED
+    if entry.kind == "assigned":
+        return m.TIMELINE_ASSIGNED.format(who="They")
+    if entry.kind == "reopened":
+        return m.TIMELINE_REOPENED + (f": {entry.text}" if entry.text else "")
+    if entry.kind == "status" and entry.status:
+        changed = m.TIMELINE_STATUS.format(status=Status(entry.status).label)
+        return f"{changed}: {entry.text}" if entry.text else changed
+    return entry.text
+
+
+def _timeline(entries: Iterable[StoredEntry], viewer: str) -> tuple[TimelineEntry, ...]:
+    result = []
+    for entry in entries:
+        if entry.actor == viewer:
+            who, person = m.YOU, None
+        elif entry.kind == "opened":
+            who, person = entry.actor, entry.actor
+        else:
+            who, person = m.IT_SUPPORT, entry.actor
+        result.append(TimelineEntry(when=entry.at, who=who, text=_entry_text(entry), person=person))
+    return tuple(result)
+
+
+def _fields(request: Request) -> tuple[Field, ...]:
+    assignee = (
+        Field(m.FIELD_ASSIGNEE, request.assignee, person=request.assignee)
+        if request.assignee
+        else Field(m.FIELD_ASSIGNEE, m.NOBODY_YET)
+    )
+    return (Field(m.FIELD_STATUS, _status(request).label), assignee)
+
+
+def staff_buttons(request: Request) -> tuple[Button, ...]:
+    status = _status(request)
+    if not status.is_open:
+        return (Button(m.REOPEN, REOPEN, request.code),)
+    buttons = [
+        Button(m.POST_UPDATE, UPDATE, request.code, "primary"),
+        Button(m.RESOLVE, RESOLVE, request.code),
+    ]
+    if request.assignee is None:
+        buttons.insert(0, Button(m.TAKE, TAKE, request.code, "primary"))
+        buttons[1] = Button(m.POST_UPDATE, UPDATE, request.code)
+    return tuple(buttons)
+
+
+def tracking_card(
+    request: Request, entries: Iterable[StoredEntry], *, viewer: str, staff: bool = False
+) -> Card:
+    """The parcel page: what was asked, where it stands, what happened, what's next."""
+    status = _status(request)
+    if staff:
+        buttons = staff_buttons(request)
+    elif status == Status.RESOLVED:
+        buttons = (Button(m.REOPEN, REOPEN, request.code),)
+    else:
+        buttons = ()
+    return Card(
+        title=m.CARD_TITLE.format(code=request.code, status=status.label),
+        text=request.title,
+        fields=_fields(request),
+        timeline=_timeline(entries, viewer),
+        buttons=buttons,
+        footer=m.NEXT_STEP[status].format(code=request.code),
+        fallback=m.STATUS_NOTICE_PLAIN.format(code=request.code, status=status.label),
+    )
+
+
+def triage_card(request: Request, entries: Iterable[StoredEntry]) -> Card:
+    status = _status(request)
+    return Card(
+        title=m.CARD_TITLE.format(code=request.code, status=status.label),
+        text=request.title,
+        fields=(Field(m.FROM, request.requester, person=request.requester), *_fields(request)),
+        timeline=_timeline(entries, viewer=""),
+        buttons=staff_buttons(request),
+        fallback=m.NEW_IN_TRIAGE.format(code=request.code),
+    )
+
+
+def notice(request: Request, entry: StoredEntry) -> Card:
+    """The DM a requester or watcher gets when something they can see changes."""
+    status = _status(request)
+    if entry.kind == "assigned":
+        text = m.TAKEN_NOTICE.format(code=request.code)
+    elif entry.kind in ("status", "reopened") and not entry.text:
+        text = m.STATUS_NOTICE_PLAIN.format(code=request.code, status=status.label)
+    else:
+        text = entry.text
+    return Card(
+        title=m.UPDATE_NOTICE_TITLE.format(code=request.code),
+        text=text,
+        fields=(Field(m.FIELD_STATUS, status.label),),
+        buttons=(Button(m.VIEW, SHOW, request.code),),
+        fallback=m.STATUS_NOTICE_PLAIN.format(code=request.code, status=status.label),
+    )
+
+
+def rating_card(request: Request, chosen: Mapping[str, int], *, open_: bool = True) -> Card:
+    rows = []
+    for dimension in DIMENSIONS:
+        picked = chosen.get(dimension.key)
+        buttons = tuple(
+            Button(
+                label=str(score),
+                action=RATE,
+                value=f"{request.code}:{dimension.key}:{score}",
+                style="primary" if score == picked else "default",
+            )
+            for score in SCORES
+        )
+        rows.append(
+            RatingRow(
+                dimension=dimension.key,
+                label=dimension.label,
+                question=dimension.question,
+                chosen=picked,
+                buttons=buttons if open_ else (),
+            )
+        )
+    done = len(chosen) == len(DIMENSIONS)
+    return Card(
+        title=m.RATE_TITLE.format(code=request.code),
+        text=m.RATE_TEXT.format(title=request.title),
+        rating_rows=tuple(rows),
+        footer=m.RATE_THANKS if done else "",
+        fallback=m.RATE_FALLBACK.format(code=request.code),
+    )
+
+
+def request_list(title: str, requests: Iterable[Request], *, empty: str) -> Card:
+    items = tuple(
+        ListItem(code=r.code, title=r.title, status=Status(r.status).label) for r in requests
+    )
+    return Card(title=title, text="" if items else empty, items=items, fallback=title)
+
+
+def message(text: str, title: str = "") -> Card:
+    return Card(title=title, text=text, fallback=text)
+
+
+def update_form(request: Request) -> Form:
+    current = _status(request)
+    choices = tuple((s.value, s.label) for s in UPDATE_CHOICES if s != current)
+    return Form(
+        title=m.FORM_TITLE,
+        submit_label=m.FORM_SUBMIT,
+        action=UPDATE,
+        value=request.code,
+        text_label=m.FORM_TEXT,
+        text_placeholder=m.FORM_PLACEHOLDER,
+        choice_label=m.FORM_STATUS,
+        choices=choices,
+    )
+
+
+def summary_card(days: int, figures: Mapping[str, tuple[float, int]]) -> Card:
+    fields = []
+    for dimension in DIMENSIONS:
+        if dimension.key in figures:
+            average, count = figures[dimension.key]
+            bar = "█" * round(average) + "░" * (5 - round(average))
+            ratings = "rating" if count == 1 else "ratings"
+            value = m.SUMMARY_LINE.format(bar=bar, average=average, count=count, ratings=ratings)
+        else:
+            value = m.SUMMARY_NONE
+        fields.append(Field(dimension.label, value))
+    title = m.SUMMARY_TITLE.format(days=days)
+    return Card(
+        title=title,
+        text="" if figures else m.SUMMARY_EMPTY.format(days=days),
+        fields=tuple(fields),
+        footer=m.SUMMARY_FOOTER,
+        fallback=title,
+    )

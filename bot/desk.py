@@ -1,0 +1,251 @@
+"""The front desk: turns what a person typed or tapped into a use case and a reply.
+
+Every adapter (Slack, the console, later Teams) calls these four methods with the
+person's identity and what they did; none of them knows the use cases one by one.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+
+from bot import cards, codes, notify
+from bot import messages as m
+from bot.errors import BadInput, CxbotError, NotAllowed
+from bot.people import Person, Role
+from bot.reply import NOTHING, Reply
+from bot.settings import Settings
+from bot.statuses import Status
+from bot.surveys import Surveys
+from bot.usecases import Requests
+from bot.views import Card
+from storage import events as event_store
+from storage import roles as role_store
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Person, str], Awaitable[Reply]]
+
+_WHERE_IS_MY_TICKET = re.compile(
+    r"\b(where('?s| is| are)|status|my (tickets?|requests?)|any (news|update))\b", re.IGNORECASE
+)
+_CODE_IN_TEXT = re.compile(r"\bIT[\s-]?[0-9A-Za-z]{6}\b", re.IGNORECASE)
+_HAS_DIGIT = re.compile(r"\d")
+
+
+def _split(text: str) -> tuple[str, str]:
+    head, _, rest = text.strip().partition(" ")
+    return head, rest.strip()
+
+
+def _is_code_like(token: str) -> bool:
+    """A lone token someone most likely meant as a tracking code."""
+    if not codes.looks_like_code(token):
+        return False
+    upper = token.upper().replace(" ", "")
+    if upper.startswith("IT") and len(upper) >= 8:
+        return True
+    try:
+        codes.parse_code(token)
+        return True
+    except codes.CodeError:
+        return bool(_HAS_DIGIT.search(token))
+
+
+class Desk:
+    def __init__(self, db: Database, settings: Settings, wake: Callable[[], None]) -> None:
+        self.db = db
+        self.settings = settings
+        self.requests = Requests(db, settings, wake)
+        self.surveys = Surveys(db, settings, wake)
+        self._words: dict[str, Handler] = {
+            "update": self._update,
+            "resolve": self._resolve,
+            "take": self._take,
+            "reopen": self._reopen,
+            "follow": self._follow,
+            "unfollow": self._unfollow,
+            "cc": self._cc,
+        }
+        self._buttons: dict[str, Handler] = {
+            cards.TAKE: self._take,
+            cards.RESOLVE: self._resolve,
+            cards.REOPEN: self._reopen,
+            cards.SHOW: self._show,
+            cards.UPDATE: self._open_form,
+            cards.RATE: self._rate,
+        }
+
+    async def person(self, identity: str) -> Person:
+        async with self.db.read() as session:
+            roles = await role_store.roles_of(session=session, identity=identity)
+        return Person(identity, frozenset(Role(r) for r in roles if r in Role.__members__.values()))
+
+    # --- the four entry points -----------------------------------------------------------
+
+    async def track(self, identity: str, text: str) -> Reply:
+        """`/track …`: the words in DESIGN.md."""
+        person = await self.person(identity)
+        return await self._polite(self._track(person, text))
+
+    async def open_from_message(self, identity: str, text: str) -> Reply:
+        """A message turned into a request (Slack's "Track as IT request" shortcut)."""
+        person = await self.person(identity)
+        return await self._polite(self._open(person, text))
+
+    async def summary(self, identity: str, text: str) -> Reply:
+        person = await self.person(identity)
+        return await self._polite(self._summary(person, text))
+
+    async def chat(self, identity: str, text: str) -> Reply:
+        """A message typed to the bot in a direct conversation."""
+        person = await self.person(identity)
+        return await self._polite(self._chat(person, text))
+
+    async def press(self, identity: str, action: str, value: str) -> Reply:
+        """A button tap."""
+        person = await self.person(identity)
+        handler = self._buttons.get(action)
+        if handler is None:
+            log.info("skipping unknown button action %r", action)
+            return NOTHING
+        return await self._polite(handler(person, value))
+
+    async def submit(
+        self, identity: str, action: str, value: str, text: str, choice: str | None
+    ) -> Reply:
+        """A form sent back; today only the technician's "Post update" form."""
+        person = await self.person(identity)
+        if action != cards.UPDATE:
+            log.info("skipping unknown form %r", action)
+            return NOTHING
+        return await self._polite(self._submit_update(person, value, text, choice))
+
+    async def first_delivery(self, event_id: str) -> bool:
+        """True the first time a platform event is seen; a redelivery is ignored."""
+        async with self.db.write() as session:
+            return await event_store.first_delivery(session=session, event_id=event_id[:200])
+
+    async def send(self, identity: str, card: Card) -> None:
+        """A message to one person, through the outbox."""
+        async with self.db.write() as session:
+            await notify.post(session=session, identity=identity, card=card)
+        self.requests.wake()
+
+    # --- plumbing ------------------------------------------------------------------------------
+
+    async def _polite(self, work: Awaitable[Reply]) -> Reply:
+        try:
+            return await work
+        except CxbotError as error:
+            return Reply(card=cards.message(error.message), problem=True)
+
+    async def _track(self, person: Person, text: str) -> Reply:
+        text = text.strip()
+        if not text:
+            return Reply(card=await self.requests.mine(person))
+        if text.lower() in ("help", "?"):
+            return self._help(person)
+        head, rest = _split(text)
+        handler = self._words.get(head.lower())
+        if handler is not None and rest and _is_code_like(_split(rest)[0]):
+            return await handler(person, rest)
+        if handler is not None and head.lower() not in ("update", "cc") and not rest:
+            return self._help(person)
+        if " " not in text and _is_code_like(text):
+            return await self._show(person, text)
+        return await self._open(person, text)
+
+    async def _chat(self, person: Person, text: str) -> Reply:
+        text = text.strip()
+        head, rest = _split(text)
+        if head.lower() == "track":
+            return await self._track(person, rest)
+        if head.lower() in ("cx-summary", "summary"):
+            return await self._summary(person, rest)
+        found = _CODE_IN_TEXT.search(text)
+        if found:
+            return await self._show(person, found.group(0))
+        if " " not in text and _is_code_like(text):
+            return await self._show(person, text)
+        if _WHERE_IS_MY_TICKET.search(text):
+            return Reply(card=await self.requests.mine(person))
+        if text.lower() in ("help", "?", "hi", "hello"):
+            return self._help(person)
+        return Reply(card=cards.message(m.CHAT_HINT))
+
+    def _help(self, person: Person) -> Reply:
+        text = m.HELP_TEXT + (m.HELP_STAFF if person.can_work else "")
+        return Reply(card=cards.message(text, title=m.HELP_TITLE))
+
+    async def _summary(self, person: Person, text: str) -> Reply:
+        return Reply(card=await self.surveys.summary(person, text))
+
+    # --- words and buttons ------------------------------------------------------------------
+
+    async def _open(self, person: Person, text: str) -> Reply:
+        request = await self.requests.open(person, text)
+        return Reply(card=cards.message(m.RECEIVED_ACK.format(code=request.code),
+                                        title=m.RECEIVED_TITLE))
+
+    async def _show(self, person: Person, text: str) -> Reply:
+        return Reply(card=await self.requests.show(person, text))
+
+    async def _take(self, person: Person, text: str) -> Reply:
+        request, changed = await self.requests.take(person, _split(text)[0])
+        words = m.TOOK if changed else m.ALREADY_YOURS
+        return Reply(card=cards.message(words.format(code=request.code)))
+
+    async def _update(self, person: Person, text: str) -> Reply:
+        typed, rest = _split(text)
+        if not person.can_work:
+            raise NotAllowed(m.NOT_ALLOWED_WORK)
+        if not rest:
+            raise BadInput(m.UPDATE_NEEDS_TEXT.format(code=typed[:20]))
+        request = await self.requests.update(person, typed, rest)
+        return Reply(card=cards.message(m.UPDATED.format(code=request.code)))
+
+    async def _resolve(self, person: Person, text: str) -> Reply:
+        typed, note = _split(text)
+        request, asked = await self.requests.resolve(person, typed, note)
+        words = m.RESOLVED_ACK if asked else m.RESOLVED_NO_SURVEY
+        return Reply(card=cards.message(words.format(code=request.code)))
+
+    async def _reopen(self, person: Person, text: str) -> Reply:
+        typed, note = _split(text)
+        request = await self.requests.reopen(person, typed, note)
+        return Reply(card=cards.message(m.REOPENED_ACK.format(code=request.code)))
+
+    async def _follow(self, person: Person, text: str) -> Reply:
+        request = await self.requests.follow(person, _split(text)[0])
+        return Reply(card=cards.message(m.FOLLOWING.format(code=request.code)))
+
+    async def _unfollow(self, person: Person, text: str) -> Reply:
+        request = await self.requests.follow(person, _split(text)[0], on=False)
+        return Reply(card=cards.message(m.NOT_FOLLOWING.format(code=request.code)))
+
+    async def _cc(self, person: Person, text: str) -> Reply:
+        typed, rest = _split(text)
+        request, people = await self.requests.cc(person, typed, rest)
+        who = ", ".join(people)
+        return Reply(card=cards.message(m.CC_ADDED.format(who=who, code=request.code)))
+
+    async def _rate(self, person: Person, value: str) -> Reply:
+        await self.surveys.rate(person, value)
+        return NOTHING
+
+    async def _open_form(self, person: Person, value: str) -> Reply:
+        if not person.can_work:
+            raise NotAllowed(m.NOT_ALLOWED_WORK)
+        async with self.db.read() as session:
+            request = await self.requests.find(session, person, value)
+        return Reply(form=cards.update_form(request))
+
+    async def _submit_update(
+        self, person: Person, value: str, text: str, choice: str | None
+    ) -> Reply:
+        status = Status(choice) if choice in Status.__members__.values() else None
+        request = await self.requests.update(person, value, text, status)
+        return Reply(card=cards.message(m.UPDATED.format(code=request.code)))

@@ -1,0 +1,138 @@
+"""The tables. One class per table; every lookup the bot makes has an index."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime, utcnow
+
+
+def _when(*, index: bool = False, nullable: bool = False) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, index=index, nullable=nullable)
+
+
+class Request(SQLModel, table=True):
+    __tablename__ = "requests"
+    __table_args__ = (
+        Index("ix_requests_requester_status", "requester", "status"),
+        Index("ix_requests_assignee_status", "assignee", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=16, unique=True, index=True)
+    requester: str = Field(max_length=200)
+    title: str = Field(sa_type=Text)
+    status: str = Field(max_length=32, index=True)
+    assignee: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Last change the requester could see: silence is measured from here.
+    public_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    resolved_at: datetime | None = _when(nullable=True)
+    closed_at: datetime | None = _when(nullable=True)
+
+
+class TimelineEntry(SQLModel, table=True):
+    __tablename__ = "timeline"
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="requests.id", index=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    actor: str = Field(max_length=200)
+    kind: str = Field(max_length=32)
+    text: str = Field(default="", sa_type=Text)
+    status: str | None = Field(default=None, max_length=32)
+    public: bool = True
+
+
+class Watcher(SQLModel, table=True):
+    __tablename__ = "watchers"
+
+    request_id: int = Field(foreign_key="requests.id", primary_key=True)
+    identity: str = Field(max_length=200, primary_key=True, index=True)
+    added_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class RoleGrant(SQLModel, table=True):
+    __tablename__ = "role_grants"
+
+    identity: str = Field(max_length=200, primary_key=True)
+    role: str = Field(max_length=32, primary_key=True)
+    granted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Survey(SQLModel, table=True):
+    __tablename__ = "surveys"
+    __table_args__ = (Index("ix_surveys_requester_sent", "requester", "sent_at"),)
+
+    request_id: int = Field(foreign_key="requests.id", primary_key=True)
+    requester: str = Field(max_length=200)
+    sent_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    closes_at: datetime = Field(sa_type=UTCDateTime)
+    comment: str | None = Field(default=None, sa_type=Text)
+
+
+class Rating(SQLModel, table=True):
+    __tablename__ = "ratings"
+    __table_args__ = (
+        UniqueConstraint("request_id", "rater", "dimension", name="uq_ratings_one_per_dimension"),
+        Index("ix_ratings_rated_at_dimension", "rated_at", "dimension"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="requests.id", index=True)
+    rater: str = Field(max_length=200)
+    dimension: str = Field(max_length=32)
+    score: int
+    rated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message waiting to be sent, written in the same transaction as its cause."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_state_due", "state", "next_attempt_at"),
+        Index("ix_outbox_card_state", "card_key", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    # "post" sends a new message; "upsert" updates the card in place, posting it if new.
+    op: str = Field(max_length=16)
+    target: str = Field(max_length=200)
+    card_key: str | None = Field(default=None, max_length=64)
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    state: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    claimed_until: datetime | None = _when(nullable=True)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sent_at: datetime | None = _when(nullable=True)
+    message_ref: str | None = Field(default=None, max_length=200)
+
+
+class CardRef(SQLModel, table=True):
+    """Where a card was posted, so it can be updated in place."""
+
+    __tablename__ = "cards"
+
+    card_key: str = Field(max_length=64, primary_key=True)
+    platform: str = Field(max_length=16)
+    channel: str = Field(max_length=200)
+    message_id: str = Field(max_length=200)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class InboundEvent(SQLModel, table=True):
+    """Platform events already handled, so a redelivery does nothing twice."""
+
+    __tablename__ = "inbound_events"
+
+    event_id: str = Field(max_length=200, primary_key=True)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

@@ -1,0 +1,164 @@
+"""The transactional outbox: messages saved with their cause, sent after the commit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from storage.models import CardRef, OutboxMessage
+from storage.types import utcnow
+from storage.upsert import insert_for
+
+PENDING, SENT, DEAD, SUPERSEDED = "pending", "sent", "dead", "superseded"
+
+
+async def enqueue(
+    *,
+    session: AsyncSession,
+    platform: str,
+    op: str,
+    target: str,
+    payload: dict[str, Any],
+    card_key: str | None = None,
+) -> OutboxMessage:
+    """Adds a message; a card update replaces older unclaimed updates of the same card."""
+    now = utcnow()
+    if card_key is not None:
+        await session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.card_key == card_key,
+                OutboxMessage.state == PENDING,
+                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+            )
+            .values(state=SUPERSEDED)
+        )
+    message = OutboxMessage(
+        platform=platform, op=op, target=target, payload=payload, card_key=card_key
+    )
+    session.add(message)
+    await session.flush()
+    return message
+
+
+async def claim(
+    *,
+    session: AsyncSession,
+    platforms: list[str],
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+) -> list[OutboxMessage]:
+    """Due messages, leased to this dispatcher. A card's updates go out in order."""
+    earlier = aliased(OutboxMessage)
+    waits_for_earlier = exists().where(
+        earlier.card_key == OutboxMessage.card_key,
+        earlier.id < OutboxMessage.id,
+        earlier.state == PENDING,
+    )
+    query = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.state == PENDING,
+            OutboxMessage.platform.in_(platforms),
+            OutboxMessage.next_attempt_at <= now,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+            or_(OutboxMessage.card_key.is_(None), ~waits_for_earlier),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    if session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=OutboxMessage)
+    rows = list(await session.scalars(query))
+    for row in rows:
+        row.claimed_until = lease_until
+    await session.flush()
+    return rows
+
+
+async def card_ref(*, session: AsyncSession, card_key: str) -> CardRef | None:
+    return await session.get(CardRef, card_key)
+
+
+async def mark_sent(
+    *,
+    session: AsyncSession,
+    message_id: int,
+    platform: str,
+    channel: str,
+    platform_message_id: str,
+    card_key: str | None,
+) -> bool:
+    """Marks the row sent and records where it went, in one step. False if already done."""
+    now = utcnow()
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.state == PENDING)
+        .values(
+            state=SENT,
+            sent_at=now,
+            claimed_until=None,
+            message_ref=f"{channel}/{platform_message_id}",
+            attempts=OutboxMessage.attempts + 1,
+        )
+    )
+    if card_key is not None:
+        statement = insert_for(session, CardRef).values(
+            card_key=card_key, platform=platform, channel=channel,
+            message_id=platform_message_id, updated_at=now,
+        )
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["card_key"],
+                set_={"channel": channel, "message_id": platform_message_id, "updated_at": now},
+            )
+        )
+    return result.rowcount == 1
+
+
+async def mark_retry(
+    *, session: AsyncSession, message_id: int, at: datetime, error: str, max_attempts: int
+) -> str:
+    """Schedules another try, or gives up after `max_attempts`. Returns the new state."""
+    row = await session.get(OutboxMessage, message_id)
+    if row is None or row.state != PENDING:
+        return row.state if row else DEAD
+    row.attempts += 1
+    row.last_error = error[:2000]
+    row.claimed_until = None
+    if row.attempts >= max_attempts:
+        row.state = DEAD
+    else:
+        row.next_attempt_at = at
+    return row.state
+
+
+async def mark_dead(*, session: AsyncSession, message_id: int, error: str) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.state == PENDING)
+        .values(
+            state=DEAD, last_error=error[:2000], claimed_until=None,
+            attempts=OutboxMessage.attempts + 1,
+        )
+    )
+
+
+async def counts(*, session: AsyncSession) -> dict[str, int]:
+    query = select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
+    return {state: int(n) for state, n in await session.execute(query)}
+
+
+async def pending_for(*, session: AsyncSession, target: str | None = None) -> list[OutboxMessage]:
+    query = select(OutboxMessage).where(OutboxMessage.state == PENDING)
+    if target is not None:
+        query = query.where(OutboxMessage.target == target)
+    return list(await session.scalars(query.order_by(OutboxMessage.id)))
+
+
+__all__ = ["DEAD", "PENDING", "SENT", "SUPERSEDED"]
