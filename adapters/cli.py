@@ -40,8 +40,12 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("identity", help="platform identity, e.g. slack:T0123:U0456")
     actions.add_parser("list", help="who holds which role")
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")
-    chat.add_argument("--as", dest="identity", default="slack:T1:U1",
-                      help="who you are, e.g. slack:T1:U1 (default)")
+    chat.add_argument(
+        "--as",
+        dest="identity",
+        default="slack:T1:U1",
+        help="who you are, e.g. slack:T1:U1 (default)",
+    )
     return parser
 
 
@@ -76,7 +80,10 @@ def serve(settings: Settings) -> int:
     asyncio.run(_check_database(settings))
     log.info("cxbot listening on http://%s:%s", settings.host, settings.port)
     web.run_app(
-        create_app(settings), host=settings.host, port=settings.port, print=None,
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        print=None,
         shutdown_timeout=10,
     )
     return 0
@@ -129,11 +136,13 @@ async def _roles(settings: Settings, args: argparse.Namespace) -> int:
             return 2
         async with db.write() as session:
             if args.action == "grant":
-                changed = await role_store.grant(session=session, identity=args.identity,
-                                                 role=args.role)
+                changed = await role_store.grant(
+                    session=session, identity=args.identity, role=args.role
+                )
             else:
-                changed = await role_store.revoke(session=session, identity=args.identity,
-                                                  role=args.role)
+                changed = await role_store.revoke(
+                    session=session, identity=args.identity, role=args.role
+                )
         verb = "granted to" if args.action == "grant" else "revoked from"
         if changed:
             print(f"{args.role} {verb} {args.identity}.")

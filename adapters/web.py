@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -36,6 +37,7 @@ class Runtime:
     dispatcher: Dispatcher | None = None
     desk: Desk | None = None
     slack: AsyncApp | None = None
+    socket_mode: Any = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
@@ -72,17 +74,36 @@ async def _start(app: web.Application) -> None:
         )
         deliveries["slack"] = SlackDelivery(client, settings.slack_triage_channel)
         if not settings.slack_triage_channel:
-            log.warning("Slack: SLACK_TRIAGE_CHANNEL is not set, so new requests reach no team channel.")
+            log.warning(
+                "Slack: SLACK_TRIAGE_CHANNEL is not set, so new requests reach no team channel."
+            )
         log.info("Slack is on at /slack/events.")
+        if settings.slack_app_token:
+            await _start_socket_mode(runtime, settings.slack_app_token)
     else:
-        log.warning(
-            "Slack is off: set %s to turn it on.", " and ".join(settings.slack_missing)
-        )
+        log.warning("Slack is off: set %s to turn it on.", " and ".join(settings.slack_missing))
     runtime.tasks.append(asyncio.create_task(runtime.dispatcher.run(), name="outbox"))
+
+
+async def _start_socket_mode(runtime: Runtime, app_token: str) -> None:
+    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+    assert runtime.slack is not None
+    handler = AsyncSocketModeHandler(runtime.slack, app_token)
+    try:
+        await handler.connect_async()
+    except Exception as error:  # the HTTP endpoint still works without it
+        log.error("Slack Socket Mode could not connect: %s", error)
+        await handler.close_async()
+        return
+    runtime.socket_mode = handler
+    log.info("Slack Socket Mode is connected.")
 
 
 async def _stop(app: web.Application) -> None:
     runtime = app[RUNTIME]
+    if runtime.socket_mode is not None:
+        await runtime.socket_mode.close_async()
     if runtime.dispatcher is not None:
         runtime.dispatcher.stop()
     for task in runtime.tasks:
@@ -106,9 +127,7 @@ async def healthz(request: web.Request) -> web.Response:
 async def slack_events(request: web.Request) -> web.Response:
     slack = request.app[RUNTIME].slack
     if slack is None:
-        return web.json_response(
-            {"error": "Slack is not set up on this server."}, status=404
-        )
+        return web.json_response({"error": "Slack is not set up on this server."}, status=404)
     try:
         bolt_request = await to_bolt_request(request)
     except Exception:  # an unreadable body: the sender's problem, not ours

@@ -187,8 +187,9 @@ class Desk:
 
     async def _open(self, person: Person, text: str) -> Reply:
         request = await self.requests.open(person, text)
-        return Reply(card=cards.message(m.RECEIVED_ACK.format(code=request.code),
-                                        title=m.RECEIVED_TITLE))
+        return Reply(
+            card=cards.message(m.RECEIVED_ACK.format(code=request.code), title=m.RECEIVED_TITLE)
+        )
 
     async def _show(self, person: Person, text: str) -> Reply:
         return Reply(card=await self.requests.show(person, text))

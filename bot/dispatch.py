@@ -93,10 +93,13 @@ class Dispatcher:
             if sent:
                 continue
             self._wake.clear()
-            waiters = {asyncio.ensure_future(self._wake.wait()),
-                       asyncio.ensure_future(self._stopping.wait())}
+            waiters = {
+                asyncio.ensure_future(self._wake.wait()),
+                asyncio.ensure_future(self._stopping.wait()),
+            }
             _, pending = await asyncio.wait(
-                waiters, timeout=self.settings.outbox_poll_seconds,
+                waiters,
+                timeout=self.settings.outbox_poll_seconds,
                 return_when=asyncio.FIRST_COMPLETED,
             )
             for task in pending:
@@ -113,7 +116,9 @@ class Dispatcher:
         now = utcnow()
         async with self.db.write() as session:
             rows = await outbox.claim(
-                session=session, platforms=list(self.deliveries), now=now,
+                session=session,
+                platforms=list(self.deliveries),
+                now=now,
                 lease_until=now + timedelta(seconds=self.settings.outbox_lease_seconds),
                 limit=self.settings.outbox_batch,
             )
@@ -127,7 +132,9 @@ class Dispatcher:
             if not await self.drain_once():
                 return
 
-    async def _outgoing(self, session: object, row: OutboxMessage) -> tuple[OutboxMessage, Outgoing]:
+    async def _outgoing(
+        self, session: object, row: OutboxMessage
+    ) -> tuple[OutboxMessage, Outgoing]:
         ref = None
         if row.card_key is not None and row.op == "upsert":
             ref = await outbox.card_ref(session=session, card_key=row.card_key)  # type: ignore[arg-type]
@@ -136,8 +143,13 @@ class Dispatcher:
         except ValueError:
             card = Card(title="", text="")
         out = Outgoing(
-            id=row.id, op=row.op, target=row.target, card=card, card_key=row.card_key,
-            channel=ref.channel if ref else None, message_id=ref.message_id if ref else None,
+            id=row.id,
+            op=row.op,
+            target=row.target,
+            card=card,
+            card_key=row.card_key,
+            channel=ref.channel if ref else None,
+            message_id=ref.message_id if ref else None,
         )
         return row, out
 
@@ -155,8 +167,11 @@ class Dispatcher:
         async with self.db.write() as session:
             if isinstance(result, Sent):
                 await outbox.mark_sent(
-                    session=session, message_id=row.id, platform=row.platform,
-                    channel=result.channel, platform_message_id=result.message_id,
+                    session=session,
+                    message_id=row.id,
+                    platform=row.platform,
+                    channel=result.channel,
+                    platform_message_id=result.message_id,
                     card_key=row.card_key,
                 )
             elif isinstance(result, GiveUp):
@@ -167,9 +182,16 @@ class Dispatcher:
                 if delay is None:
                     delay = backoff(row.attempts)
                 state = await outbox.mark_retry(
-                    session=session, message_id=row.id,
-                    at=utcnow() + timedelta(seconds=delay), error=result.error,
+                    session=session,
+                    message_id=row.id,
+                    at=utcnow() + timedelta(seconds=delay),
+                    error=result.error,
                     max_attempts=self.settings.outbox_max_attempts,
                 )
-                log.info("outbox: message %s will be retried in %.1fs (%s): %s",
-                         row.id, delay, state, result.error)
+                log.info(
+                    "outbox: message %s will be retried in %.1fs (%s): %s",
+                    row.id,
+                    delay,
+                    state,
+                    result.error,
+                )

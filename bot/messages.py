@@ -73,7 +73,10 @@ RESOLVED_NO_SURVEY = "{code} is resolved. The requester has been told."
 ALREADY_RESOLVED = "{code} is already resolved."
 CANT_MOVE = "{code} is {status}, so it can't be set to {new}."
 REOPENED_ACK = "{code} is open again. Your technician has been told."
-UPDATE_NEEDS_TEXT = "Write a short update for the requester, for example: `/track update {code} Replacing the charger today`."
+UPDATE_NEEDS_TEXT = (
+    "Write a short update for the requester, for example:"
+    " `/track update {code} Replacing the charger today`."
+)
 FORM_TITLE = "Post an update"
 FORM_SUBMIT = "Send update"
 FORM_TEXT = "What should the requester know?"
@@ -86,7 +89,9 @@ CC_ADDED = "{who} will now get messages about {code}."
 CC_NEEDS_PERSON = "Say who to add, for example: `/track cc {code} @Sam`."
 
 # Refusals
-NOT_ALLOWED_WORK = "Only the IT support team can do that. Your own requests are always yours to see."
+NOT_ALLOWED_WORK = (
+    "Only the IT support team can do that. Your own requests are always yours to see."
+)
 NOT_ALLOWED_SUMMARY = "The CX summary is for team leads. Ask your IT lead if you need it."
 NOT_ALLOWED_RATE = "Only the person who asked for {code} can rate it."
 NOT_ALLOWED_REOPEN = "Only the person who asked for {code}, or IT, can reopen it."
@@ -110,7 +115,9 @@ SUMMARY_EMPTY = "No ratings in the last {days} days yet."
 SUMMARY_LINE = "{bar}  {average:.1f} / 5 · {count} {ratings}"
 SUMMARY_NONE = "no ratings yet"
 SUMMARY_FOOTER = "Communication and Approachability come first: they move before the others."
-SUMMARY_BAD_PERIOD = "I know these periods: 7d, 30d (the default) and 90d. For example `/cx-summary 7d`."
+SUMMARY_BAD_PERIOD = (
+    "I know these periods: 7d, 30d (the default) and 90d. For example `/cx-summary 7d`."
+)
 
 # Help and chat
 HELP_TITLE = "How to use /track"
@@ -119,7 +126,7 @@ HELP_TEXT = (
     "`/track` — your open requests\n"
     "`/track IT-7K3QX4` — where a request is\n"
     "`/track reopen IT-7K3QX4` — it's not fixed after all\n"
-    "In a message to me, just ask: \"where's my ticket?\" or send a code."
+    'In a message to me, just ask: "where\'s my ticket?" or send a code.'
 )
 HELP_STAFF = (
     "\nFor IT: `/track update <code> <text>`, `/track resolve <code> [note]`,"
@@ -127,5 +134,5 @@ HELP_STAFF = (
 )
 CHAT_HINT = (
     "I can open and track IT requests. Type `track` and what you need, ask \"where's my"
-    " ticket?\", or send a tracking code."
+    ' ticket?", or send a tracking code.'
 )

@@ -29,8 +29,12 @@ async def upsert(
     *, session: AsyncSession, platform: str, target: str, card_key: str, card: Card
 ) -> None:
     await outbox.enqueue(
-        session=session, platform=platform, op="upsert", target=target,
-        payload=dump_card(card), card_key=card_key,
+        session=session,
+        platform=platform,
+        op="upsert",
+        target=target,
+        payload=dump_card(card),
+        card_key=card_key,
     )
 
 
@@ -40,13 +44,18 @@ async def refresh_cards(*, session: AsyncSession, request: Request) -> None:
     everything = await store.timeline(session=session, request_id=request.id, public_only=False)
     platform, target = person_target(request.requester)
     await upsert(
-        session=session, platform=platform, target=target,
+        session=session,
+        platform=platform,
+        target=target,
         card_key=f"tracking:{request.id}",
         card=cards.tracking_card(request, public, viewer=request.requester),
     )
     await upsert(
-        session=session, platform=platform, target=TRIAGE,
-        card_key=f"triage:{request.id}", card=cards.triage_card(request, everything),
+        session=session,
+        platform=platform,
+        target=TRIAGE,
+        card_key=f"triage:{request.id}",
+        card=cards.triage_card(request, everything),
     )
 
 

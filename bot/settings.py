@@ -23,28 +23,18 @@ class Settings(BaseSettings):
     slack_bot_token: str | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
     slack_signing_secret: str | None = Field(None, validation_alias=_env("SLACK_SIGNING_SECRET"))
     slack_app_token: str | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))
-    slack_api_url: str = Field(
-        "https://slack.com/api/", validation_alias=_env("SLACK_API_URL")
-    )
-    slack_triage_channel: str | None = Field(
-        None, validation_alias=_env("SLACK_TRIAGE_CHANNEL")
-    )
+    slack_api_url: str = Field("https://slack.com/api/", validation_alias=_env("SLACK_API_URL"))
+    slack_triage_channel: str | None = Field(None, validation_alias=_env("SLACK_TRIAGE_CHANNEL"))
 
     # How long a resolved request's rating card accepts taps.
     survey_open_days: int = Field(14, ge=1, validation_alias=_env("CXBOT_SURVEY_OPEN_DAYS"))
     # Someone asked to rate within this many days is not asked again (survey fatigue).
-    survey_cooldown_days: int = Field(
-        7, ge=0, validation_alias=_env("CXBOT_SURVEY_COOLDOWN_DAYS")
-    )
-    max_request_chars: int = Field(
-        3000, ge=100, validation_alias=_env("CXBOT_MAX_REQUEST_CHARS")
-    )
+    survey_cooldown_days: int = Field(7, ge=0, validation_alias=_env("CXBOT_SURVEY_COOLDOWN_DAYS"))
+    max_request_chars: int = Field(3000, ge=100, validation_alias=_env("CXBOT_MAX_REQUEST_CHARS"))
 
     # Outbox delivery.
     outbox_poll_seconds: float = Field(1.0, gt=0, validation_alias=_env("CXBOT_OUTBOX_POLL"))
-    outbox_lease_seconds: float = Field(
-        30.0, gt=0, validation_alias=_env("CXBOT_OUTBOX_LEASE")
-    )
+    outbox_lease_seconds: float = Field(30.0, gt=0, validation_alias=_env("CXBOT_OUTBOX_LEASE"))
     outbox_max_attempts: int = Field(12, ge=1, validation_alias=_env("CXBOT_OUTBOX_MAX_ATTEMPTS"))
     outbox_batch: int = Field(50, ge=1, validation_alias=_env("CXBOT_OUTBOX_BATCH"))
     outbox_concurrency: int = Field(8, ge=1, validation_alias=_env("CXBOT_OUTBOX_CONCURRENCY"))

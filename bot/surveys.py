@@ -46,7 +46,10 @@ async def _send_card(
 ) -> None:
     platform, target = notify.person_target(request.requester)
     await notify.upsert(
-        session=session, platform=platform, target=target, card_key=f"survey:{request.id}",
+        session=session,
+        platform=platform,
+        target=target,
+        card_key=f"survey:{request.id}",
         card=cards.rating_card(request, chosen, open_=open_),
     )
 
@@ -85,8 +88,11 @@ class Surveys:
             if survey.closes_at <= utcnow():
                 raise BadInput(m.RATE_CLOSED.format(code=code))
             await store.save_rating(
-                session=session, request_id=request.id, rater=person.identity,
-                dimension=dimension, score=score,
+                session=session,
+                request_id=request.id,
+                rater=person.identity,
+                dimension=dimension,
+                score=score,
             )
             chosen = await store.ratings_for(
                 session=session, request_id=request.id, rater=person.identity

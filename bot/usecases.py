@@ -86,14 +86,18 @@ class Requests:
                 if not await store.code_exists(session=session, code=code):
                     break
             request = await store.add_request(
-                session=session, code=code, requester=person.identity, title=title,
+                session=session,
+                code=code,
+                requester=person.identity,
+                title=title,
                 status=Status.RECEIVED,
             )
             entry = await store.add_entry(
                 session=session, request=request, actor=person.identity, kind="opened"
             )
-            await notify.changed(session=session, request=request, entry=entry,
-                                 actor=person.identity)
+            await notify.changed(
+                session=session, request=request, entry=entry, actor=person.identity
+            )
         self.wake()
         return request
 
@@ -103,9 +107,7 @@ class Requests:
             entries = await store.timeline(
                 session=session, request_id=request.id, public_only=not person.is_staff
             )
-        return cards.tracking_card(
-            request, entries, viewer=person.identity, staff=person.can_work
-        )
+        return cards.tracking_card(request, entries, viewer=person.identity, staff=person.can_work)
 
     async def mine(self, person: Person) -> cards.Card:
         async with self.db.read() as session:
@@ -131,17 +133,23 @@ class Requests:
             status = Status(request.status)
             if status.is_open:
                 raise BadInput(
-                    m.CANT_MOVE.format(code=request.code, status=status.label,
-                                       new=Status.REOPENED.label)
+                    m.CANT_MOVE.format(
+                        code=request.code, status=status.label, new=Status.REOPENED.label
+                    )
                 )
             request.status = Status.REOPENED
             request.resolved_at = request.closed_at = None
             entry = await store.add_entry(
-                session=session, request=request, actor=person.identity, kind="reopened",
-                text=clean_text(note), status=Status.REOPENED,
+                session=session,
+                request=request,
+                actor=person.identity,
+                kind="reopened",
+                text=clean_text(note),
+                status=Status.REOPENED,
             )
-            await notify.changed(session=session, request=request, entry=entry,
-                                 actor=person.identity)
+            await notify.changed(
+                session=session, request=request, entry=entry, actor=person.identity
+            )
         self.wake()
         return request
 
@@ -165,11 +173,15 @@ class Requests:
             if status in (Status.RECEIVED, Status.REOPENED):
                 request.status = Status.ASSIGNED
             entry = await store.add_entry(
-                session=session, request=request, actor=person.identity, kind="assigned",
+                session=session,
+                request=request,
+                actor=person.identity,
+                kind="assigned",
                 status=request.status,
             )
-            await notify.changed(session=session, request=request, entry=entry,
-                                 actor=person.identity)
+            await notify.changed(
+                session=session, request=request, entry=entry, actor=person.identity
+            )
         self.wake()
         return request, True
 
@@ -181,18 +193,25 @@ class Requests:
         if not text and new_status is None:
             raise BadInput(m.FORM_EMPTY)
         if len(text) > self.settings.max_request_chars:
-            raise BadInput(m.TOO_LONG.format(length=len(text),
-                                             limit=self.settings.max_request_chars))
+            raise BadInput(
+                m.TOO_LONG.format(length=len(text), limit=self.settings.max_request_chars)
+            )
         async with self.db.write() as session:
             request = await self.find(session, person, typed, for_update=True)
             current = Status(request.status)
             if new_status is not None and not can_move(current, new_status):
-                raise BadInput(m.CANT_MOVE.format(code=request.code, status=current.label,
-                                                  new=new_status.label))
+                raise BadInput(
+                    m.CANT_MOVE.format(
+                        code=request.code, status=current.label, new=new_status.label
+                    )
+                )
             if new_status == Status.RESOLVED:
                 return await self._resolve(session, person, request, text)
-            if new_status is None and current in (Status.RECEIVED, Status.REOPENED,
-                                                  Status.ASSIGNED):
+            if new_status is None and current in (
+                Status.RECEIVED,
+                Status.REOPENED,
+                Status.ASSIGNED,
+            ):
                 new_status = Status.IN_PROGRESS
             if not current.is_open and new_status is None:
                 raise BadInput(m.ALREADY_RESOLVED.format(code=request.code))
@@ -202,11 +221,16 @@ class Requests:
             if new_status:
                 request.status = new_status
             entry = await store.add_entry(
-                session=session, request=request, actor=person.identity, kind=kind, text=text,
+                session=session,
+                request=request,
+                actor=person.identity,
+                kind=kind,
+                text=text,
                 status=new_status,
             )
-            await notify.changed(session=session, request=request, entry=entry,
-                                 actor=person.identity)
+            await notify.changed(
+                session=session, request=request, entry=entry, actor=person.identity
+            )
         self.wake()
         return request
 
@@ -218,9 +242,13 @@ class Requests:
             if Status(request.status) == Status.RESOLVED:
                 raise BadInput(m.ALREADY_RESOLVED.format(code=request.code))
             if not can_move(Status(request.status), Status.RESOLVED):
-                raise BadInput(m.CANT_MOVE.format(code=request.code,
-                                                  status=Status(request.status).label,
-                                                  new=Status.RESOLVED.label))
+                raise BadInput(
+                    m.CANT_MOVE.format(
+                        code=request.code,
+                        status=Status(request.status).label,
+                        new=Status.RESOLVED.label,
+                    )
+                )
             await self._resolve(session, person, request, clean_text(note))
             asked = await surveys.ask(session=session, request=request, settings=self.settings)
         self.wake()
@@ -234,22 +262,27 @@ class Requests:
         if request.assignee is None:
             request.assignee = person.identity
         entry = await store.add_entry(
-            session=session, request=request, actor=person.identity, kind="status",
-            text=note, status=Status.RESOLVED,
+            session=session,
+            request=request,
+            actor=person.identity,
+            kind="status",
+            text=note,
+            status=Status.RESOLVED,
         )
-        await notify.changed(session=session, request=request, entry=entry,
-                             actor=person.identity)
+        await notify.changed(session=session, request=request, entry=entry, actor=person.identity)
         return request
 
     async def follow(self, person: Person, typed: str, *, on: bool = True) -> Request:
         async with self.db.write() as session:
             request = await self.find(session, person, typed)
             if on:
-                await store.add_watcher(session=session, request_id=request.id,
-                                        identity=person.identity)
+                await store.add_watcher(
+                    session=session, request_id=request.id, identity=person.identity
+                )
             else:
-                await store.remove_watcher(session=session, request_id=request.id,
-                                           identity=person.identity)
+                await store.remove_watcher(
+                    session=session, request_id=request.id, identity=person.identity
+                )
         return request
 
     async def cc(self, person: Person, typed: str, rest: str) -> tuple[Request, list[str]]:
@@ -262,8 +295,7 @@ class Requests:
             if not (person.is_staff or request.requester == person.identity):
                 raise NotAllowed(m.NOT_ALLOWED_WORK)
             for identity in people:
-                await store.add_watcher(session=session, request_id=request.id,
-                                        identity=identity)
+                await store.add_watcher(session=session, request_id=request.id, identity=identity)
         return request, people
 
 

@@ -109,8 +109,11 @@ async def mark_sent(
     )
     if card_key is not None:
         statement = insert_for(session, CardRef).values(
-            card_key=card_key, platform=platform, channel=channel,
-            message_id=platform_message_id, updated_at=now,
+            card_key=card_key,
+            platform=platform,
+            channel=channel,
+            message_id=platform_message_id,
+            updated_at=now,
         )
         await session.execute(
             statement.on_conflict_do_update(
@@ -143,7 +146,9 @@ async def mark_dead(*, session: AsyncSession, message_id: int, error: str) -> No
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.state == PENDING)
         .values(
-            state=DEAD, last_error=error[:2000], claimed_until=None,
+            state=DEAD,
+            last_error=error[:2000],
+            claimed_until=None,
             attempts=OutboxMessage.attempts + 1,
         )
     )

@@ -18,12 +18,7 @@ async def get_survey(*, session: AsyncSession, request_id: int) -> Survey | None
 
 async def last_survey_sent(*, session: AsyncSession, requester: str) -> datetime | None:
     query = select(func.max(Survey.sent_at)).where(Survey.requester == requester)
-    value = await session.scalar(query)
-    if value is not None and value.tzinfo is None:  # func.max loses the column type on SQLite
-        from datetime import UTC
-
-        value = value.replace(tzinfo=UTC)
-    return value
+    return await session.scalar(query)
 
 
 async def open_survey(
@@ -62,9 +57,7 @@ async def ratings_for(*, session: AsyncSession, request_id: int, rater: str) -> 
     return {dimension: score for dimension, score in await session.execute(query)}
 
 
-async def summary(
-    *, session: AsyncSession, since: datetime
-) -> dict[str, tuple[float, int]]:
+async def summary(*, session: AsyncSession, since: datetime) -> dict[str, tuple[float, int]]:
     """Per dimension: (average score, number of ratings) for ratings since `since`."""
     query = (
         select(Rating.dimension, func.avg(Rating.score), func.count())

@@ -87,8 +87,13 @@ async def add_entry(
 ) -> TimelineEntry:
     when = at or utcnow()
     entry = TimelineEntry(
-        request_id=request.id, actor=actor, kind=kind, text=text, status=status,
-        public=public, at=when,
+        request_id=request.id,
+        actor=actor,
+        kind=kind,
+        text=text,
+        status=status,
+        public=public,
+        at=when,
     )
     session.add(entry)
     request.updated_at = when

@@ -42,7 +42,7 @@ async def _reset_postgres(url: str) -> None:
 
 
 @pytest.fixture(params=BACKENDS)
-async def database_url(request: pytest.FixtureRequest, tmp_path) -> str:  # noqa: ANN001
+async def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
     if request.param == "postgresql":
         await _reset_postgres(POSTGRES_URL)
         return POSTGRES_URL

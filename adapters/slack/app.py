@@ -140,7 +140,10 @@ class Listeners:
             option = ((values.get("choice") or {}).get("choice") or {}).get("selected_option")
             identity = slack_identity(_team(body), str((body.get("user") or {}).get("id", "")))
             reply = await self.desk.submit(
-                identity, str(meta.get("action", "")), str(meta.get("value", "")), text,
+                identity,
+                str(meta.get("action", "")),
+                str(meta.get("value", "")),
+                text,
                 option.get("value") if option else None,
             )
             if reply.problem and reply.card is not None:
@@ -150,9 +153,7 @@ class Listeners:
 
         await self._guarded(ack, work)
 
-    async def shortcut(
-        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
-    ) -> None:
+    async def shortcut(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         try:
             user = str((body.get("user") or {}).get("id", ""))
@@ -175,7 +176,9 @@ class Listeners:
         if reply.card is not None:
             await self.desk.send(identity, reply.card)
 
-    async def home(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
+    async def home(
+        self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         if event.get("tab") not in (None, "home"):
             return
         user = str(event.get("user", ""))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import aiohttp
@@ -15,12 +14,27 @@ from bot.dispatch import GiveUp, Outgoing, Result, RetryLater, Sent
 log = logging.getLogger(__name__)
 
 # Errors that will not go away by trying again.
-PERMANENT = frozenset({
-    "channel_not_found", "user_not_found", "account_inactive", "is_archived",
-    "not_in_channel", "invalid_auth", "not_authed", "token_revoked", "missing_scope",
-    "invalid_blocks", "invalid_blocks_format", "msg_too_long", "no_text", "cant_update_message",
-    "user_disabled", "restricted_action", "channel_is_archived",
-})
+PERMANENT = frozenset(
+    {
+        "channel_not_found",
+        "user_not_found",
+        "account_inactive",
+        "is_archived",
+        "not_in_channel",
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "missing_scope",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "msg_too_long",
+        "no_text",
+        "cant_update_message",
+        "user_disabled",
+        "restricted_action",
+        "channel_is_archived",
+    }
+)
 _CARD_GONE = frozenset({"message_not_found", "edit_window_closed"})
 DEFAULT_RETRY_AFTER = 30.0
 
@@ -60,7 +74,7 @@ class SlackDelivery:
             return Sent(str(response["channel"]), str(response["ts"]))
         except SlackApiError as error:
             return _classify(error)
-        except (aiohttp.ClientError, TimeoutError, asyncio.TimeoutError) as error:
+        except (aiohttp.ClientError, TimeoutError) as error:
             return RetryLater(error=f"network: {type(error).__name__}: {error}")
 
 
@@ -69,7 +83,12 @@ def _classify(error: SlackApiError) -> Result:
     code = response.get("error") or f"http {response.status_code}"
     if response.status_code == 429 or code == "ratelimited":
         return RetryLater(error="ratelimited", after_seconds=_retry_after(response.headers))
-    if response.status_code >= 500 or code in ("internal_error", "fatal_error", "service_unavailable", "request_timeout"):
+    if response.status_code >= 500 or code in (
+        "internal_error",
+        "fatal_error",
+        "service_unavailable",
+        "request_timeout",
+    ):
         return RetryLater(error=code)
     if code in PERMANENT:
         return GiveUp(code)

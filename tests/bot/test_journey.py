@@ -176,3 +176,17 @@ async def test_an_event_is_handled_once(world: World) -> None:
     assert await world.desk.first_delivery("slack:Ev1")
     assert not await world.desk.first_delivery("slack:Ev1")
     assert await world.desk.first_delivery("slack:Ev2")
+
+
+async def test_people_asked_recently_are_not_asked_again(world: World) -> None:
+    world.desk.settings.survey_cooldown_days = 7
+    await grant(world.db, TESS, "technician")
+    first = await open_request(world, "Printer on floor 2 is jammed")
+    second = await open_request(world, "Need access to the finance share")
+    reply = await world.desk.track(TESS, f"resolve {first}")
+    assert reply.card is not None and reply.card.text == m.RESOLVED_ACK.format(code=first)
+    reply = await world.desk.track(TESS, f"resolve {second}")
+    assert reply.card is not None and reply.card.text == m.RESOLVED_NO_SURVEY.format(code=second)
+    await world.flush()
+    surveys = [d for d in world.platform.to(ANA) if (d.card_key or "").startswith("survey:")]
+    assert len(surveys) == 1 and first in surveys[0].card.title

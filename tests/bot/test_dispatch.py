@@ -1,0 +1,103 @@
+"""The dispatcher against a platform that misbehaves on purpose."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.dispatch import Dispatcher, GiveUp, Outgoing, Result, RetryLater, Sent
+from bot.settings import Settings
+from bot.views import Card, dump_card
+from storage import outbox
+from storage.db import Database
+from storage.models import OutboxMessage
+from storage.types import utcnow
+
+
+@dataclass
+class ScriptedPlatform:
+    """Answers from a script, then accepts everything."""
+
+    script: deque[Result | Exception] = field(default_factory=deque)
+    seen: list[int] = field(default_factory=list)
+
+    async def deliver(self, message: Outgoing) -> Result:
+        self.seen.append(message.id)
+        if self.script:
+            answer = self.script.popleft()
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+        return Sent("D1", f"ts-{message.id}")
+
+
+async def enqueue(db: Database, n: int = 1) -> None:
+    async with db.write() as session:
+        for i in range(n):
+            await outbox.enqueue(
+                session=session, platform="slack", op="post", target="person:slack:T1:U1",
+                payload=dump_card(Card(title=f"message {i}")),
+            )
+
+
+async def rows(db: Database) -> list[OutboxMessage]:
+    async with db.read() as session:
+        return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+async def test_messages_saved_before_a_crash_go_out_after_restart(
+    db: Database, settings: Settings
+) -> None:
+    await enqueue(db, 20)  # saved; the process "died" before any dispatcher ran
+    platform = ScriptedPlatform()
+    await Dispatcher(db, settings, {"slack": platform}).drain()
+    assert sorted(platform.seen) == [r.id for r in await rows(db)]
+    assert {r.state for r in await rows(db)} == {outbox.SENT}
+    assert all(r.message_ref == f"D1/ts-{r.id}" for r in await rows(db))
+
+
+async def test_retry_after_is_honoured(db: Database, settings: Settings) -> None:
+    await enqueue(db)
+    platform = ScriptedPlatform(deque([RetryLater("ratelimited", after_seconds=40)]))
+    before = utcnow()
+    await Dispatcher(db, settings, {"slack": platform}).drain()
+    [row] = await rows(db)
+    assert row.state == outbox.PENDING and row.attempts == 1
+    assert timedelta(seconds=39) <= row.next_attempt_at - before <= timedelta(seconds=42)
+    assert platform.seen == [row.id]  # not tried again inside the wait
+
+
+async def test_permanent_errors_are_not_retried(db: Database, settings: Settings) -> None:
+    await enqueue(db)
+    platform = ScriptedPlatform(deque([GiveUp("channel_not_found")]))
+    await Dispatcher(db, settings, {"slack": platform}).drain()
+    [row] = await rows(db)
+    assert row.state == outbox.DEAD and row.last_error == "channel_not_found"
+
+
+async def test_a_crashing_delivery_is_retried_then_given_up(
+    db: Database, settings: Settings
+) -> None:
+    settings = settings.model_copy(update={"outbox_max_attempts": 2})
+    await enqueue(db)
+    platform = ScriptedPlatform(deque([RuntimeError("bug"), RuntimeError("bug")]))
+    dispatcher = Dispatcher(db, settings, {"slack": platform})
+    await dispatcher.drain()
+    [row] = await rows(db)
+    assert row.state == outbox.PENDING and "bug" in (row.last_error or "")
+    async with db.write() as session:
+        (await session.get(OutboxMessage, row.id)).next_attempt_at = utcnow()
+    await dispatcher.drain()
+    [row] = await rows(db)
+    assert row.state == outbox.DEAD and len(platform.seen) == 2
+
+
+async def test_platforms_without_a_delivery_keep_their_messages(
+    db: Database, settings: Settings
+) -> None:
+    await enqueue(db, 3)
+    await Dispatcher(db, settings, {"teams": ScriptedPlatform()}).drain()
+    assert {r.state for r in await rows(db)} == {outbox.PENDING}

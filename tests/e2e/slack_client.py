@@ -1,0 +1,165 @@
+"""Sends Slack-shaped requests to cxbot over HTTP, signed with the real v0 signature."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+from slack_sdk.signature import SignatureVerifier
+
+SIGNING_SECRET = "test-signing-secret-not-a-real-one"
+TEAM = "T1"
+
+
+class SlackSender:
+    def __init__(self, base_url: str, secret: str = SIGNING_SECRET) -> None:
+        self.url = base_url.rstrip("/") + "/slack/events"
+        self.signer = SignatureVerifier(secret)
+        self.session = aiohttp.ClientSession()
+
+    async def close(self) -> None:
+        await self.session.close()
+
+    def headers(
+        self,
+        body: str,
+        *,
+        timestamp: int | None = None,
+        content_type: str = "application/x-www-form-urlencoded",
+    ) -> dict[str, str]:
+        ts = str(timestamp if timestamp is not None else int(time.time()))
+        return {
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": self.signer.generate_signature(timestamp=ts, body=body),
+            "Content-Type": content_type,
+        }
+
+    async def raw(self, body: str, headers: dict[str, str]) -> tuple[int, str]:
+        async with self.session.post(self.url, data=body.encode(), headers=headers) as resp:
+            return resp.status, await resp.text()
+
+    async def post(
+        self,
+        body: str,
+        *,
+        content_type: str = "application/x-www-form-urlencoded",
+        extra: dict[str, str] | None = None,
+    ) -> tuple[int, str]:
+        headers = self.headers(body, content_type=content_type) | (extra or {})
+        return await self.raw(body, headers)
+
+    async def command(self, command: str, text: str, user: str) -> tuple[int, dict[str, Any]]:
+        body = urlencode(
+            {
+                "token": "legacy",
+                "team_id": TEAM,
+                "team_domain": "acme",
+                "channel_id": "C1",
+                "channel_name": "general",
+                "user_id": user,
+                "user_name": user.lower(),
+                "command": command,
+                "text": text,
+                "api_app_id": "A1",
+                "response_url": "http://127.0.0.1:9/unused",
+                "trigger_id": "trig-1",
+            }
+        )
+        status, text_body = await self.post(body)
+        return status, (json.loads(text_body) if text_body.startswith("{") else {"raw": text_body})
+
+    async def interaction(self, payload: dict[str, Any]) -> tuple[int, str]:
+        return await self.post(urlencode({"payload": json.dumps(payload)}))
+
+    async def click(
+        self, user: str, action_id: str, value: str, channel: str = "C1"
+    ) -> tuple[int, str]:
+        return await self.interaction(
+            {
+                "type": "block_actions",
+                "team": {"id": TEAM, "domain": "acme"},
+                "user": {"id": user, "team_id": TEAM, "username": user.lower()},
+                "api_app_id": "A1",
+                "token": "legacy",
+                "trigger_id": "trig-2",
+                "channel": {"id": channel},
+                "container": {"type": "message"},
+                "response_url": "http://127.0.0.1:9/unused",
+                "actions": [
+                    {
+                        "type": "button",
+                        "action_id": action_id,
+                        "value": value,
+                        "block_id": "b1",
+                        "action_ts": str(time.time()),
+                    }
+                ],
+            }
+        )
+
+    async def submit_form(
+        self, user: str, meta: str, text: str, choice: str | None
+    ) -> tuple[int, str]:
+        values: dict[str, Any] = {"text": {"text": {"type": "plain_text_input", "value": text}}}
+        if choice:
+            values["choice"] = {
+                "choice": {"type": "static_select", "selected_option": {"value": choice}}
+            }
+        return await self.interaction(
+            {
+                "type": "view_submission",
+                "team": {"id": TEAM},
+                "user": {"id": user, "team_id": TEAM},
+                "api_app_id": "A1",
+                "token": "legacy",
+                "trigger_id": "trig-3",
+                "view": {
+                    "id": "V1",
+                    "type": "modal",
+                    "callback_id": "cx_form",
+                    "private_metadata": meta,
+                    "state": {"values": values},
+                },
+            }
+        )
+
+    async def event(
+        self, event: dict[str, Any], event_id: str, retry: int | None = None
+    ) -> tuple[int, str]:
+        body = json.dumps(
+            {
+                "token": "legacy",
+                "team_id": TEAM,
+                "api_app_id": "A1",
+                "type": "event_callback",
+                "event_id": event_id,
+                "event_time": int(time.time()),
+                "event": event,
+                "authorizations": [{"team_id": TEAM, "user_id": "UBOT", "is_bot": True}],
+            }
+        )
+        extra = (
+            {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+            if retry
+            else None
+        )
+        return await self.post(body, content_type="application/json", extra=extra)
+
+    async def dm(
+        self, user: str, text: str, event_id: str, retry: int | None = None
+    ) -> tuple[int, str]:
+        return await self.event(
+            {
+                "type": "message",
+                "channel_type": "im",
+                "channel": "D" + user[1:],
+                "user": user,
+                "text": text,
+                "ts": str(time.time()),
+            },
+            event_id,
+            retry,
+        )

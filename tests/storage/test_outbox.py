@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from storage import outbox
+from storage.db import Database
+from storage.models import OutboxMessage
+from storage.types import utcnow
+
+
+async def add(db: Database, card_key: str | None = None, n: int = 1) -> list[int]:
+    ids = []
+    async with db.write() as session:
+        for i in range(n):
+            row = await outbox.enqueue(
+                session=session, platform="slack", op="upsert" if card_key else "post",
+                target="person:slack:T1:U1", payload={"title": f"m{i}"}, card_key=card_key,
+            )
+            ids.append(row.id)
+    return ids
+
+
+async def claim(db: Database, *, at=None, limit: int = 50) -> list[int]:  # noqa: ANN001
+    now = at or utcnow()
+    async with db.write() as session:
+        rows = await outbox.claim(
+            session=session, platforms=["slack"], now=now,
+            lease_until=now + timedelta(seconds=30), limit=limit,
+        )
+        return [r.id for r in rows]
+
+
+async def states(db: Database) -> dict[int, str]:
+    async with db.read() as session:
+        rows = await session.scalars(select(OutboxMessage))
+        return {r.id: r.state for r in rows}
+
+
+async def test_claimed_rows_are_leased_and_come_back_after_the_lease(db: Database) -> None:
+    ids = await add(db, n=3)
+    assert await claim(db) == ids
+    assert await claim(db) == []  # leased to the first dispatcher
+    # The first dispatcher died: after the lease the rows are claimable again.
+    assert await claim(db, at=utcnow() + timedelta(seconds=31)) == ids
+
+
+async def test_a_newer_card_update_replaces_an_unsent_one(db: Database) -> None:
+    first = await add(db, card_key="tracking:1")
+    second = await add(db, card_key="tracking:1")
+    assert (await states(db))[first[0]] == outbox.SUPERSEDED
+    assert await claim(db) == second
+
+
+async def test_a_card_update_waits_for_the_one_in_flight(db: Database) -> None:
+    first = await add(db, card_key="tracking:1")
+    assert await claim(db) == first
+    second = await add(db, card_key="tracking:1")
+    other = await add(db)
+    # The in-flight one is not replaced, and the next waits for it.
+    assert (await states(db))[first[0]] == outbox.PENDING
+    assert await claim(db) == other
+    async with db.write() as session:
+        await outbox.mark_sent(
+            session=session, message_id=first[0], platform="slack", channel="D1",
+            platform_message_id="111.1", card_key="tracking:1",
+        )
+    assert await claim(db) == second
+
+
+async def test_marking_sent_records_where_the_card_is_once(db: Database) -> None:
+    [row] = await add(db, card_key="survey:9")
+    await claim(db)
+    async with db.write() as session:
+        assert await outbox.mark_sent(
+            session=session, message_id=row, platform="slack", channel="D1",
+            platform_message_id="222.2", card_key="survey:9",
+        )
+    async with db.write() as session:
+        again = await outbox.mark_sent(
+            session=session, message_id=row, platform="slack", channel="D9",
+            platform_message_id="999.9", card_key=None,
+        )
+        assert not again
+        ref = await outbox.card_ref(session=session, card_key="survey:9")
+    assert ref is not None and (ref.channel, ref.message_id) == ("D1", "222.2")
+    assert await claim(db) == []
+
+
+async def test_retry_then_give_up_after_the_last_attempt(db: Database) -> None:
+    [row] = await add(db)
+    for attempt in range(3):
+        assert await claim(db, at=utcnow() + timedelta(hours=attempt)) == [row]
+        async with db.write() as session:
+            state = await outbox.mark_retry(
+                session=session, message_id=row, at=utcnow() + timedelta(minutes=10),
+                error="boom", max_attempts=3,
+            )
+        assert state == (outbox.DEAD if attempt == 2 else outbox.PENDING)
+    assert await claim(db, at=utcnow() + timedelta(days=1)) == []
+    async with db.read() as session:
+        assert await outbox.counts(session=session) == {outbox.DEAD: 1}
