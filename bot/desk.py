@@ -154,7 +154,7 @@ class Desk:
             return await handler(person, rest)
         if handler is not None and head.lower() not in ("update", "cc") and not rest:
             return self._help(person)
-        if " " not in text and _is_code_like(text):
+        if len(text) <= 16 and _is_code_like(text):
             return await self._show(person, text)
         return await self._open(person, text)
 
@@ -168,7 +168,7 @@ class Desk:
         found = _CODE_IN_TEXT.search(text)
         if found:
             return await self._show(person, found.group(0))
-        if " " not in text and _is_code_like(text):
+        if len(text) <= 16 and _is_code_like(text):
             return await self._show(person, text)
         if _WHERE_IS_MY_TICKET.search(text):
             return Reply(card=await self.requests.mine(person))

@@ -38,7 +38,10 @@ async def enqueue(db: Database, n: int = 1) -> None:
     async with db.write() as session:
         for i in range(n):
             await outbox.enqueue(
-                session=session, platform="slack", op="post", target="person:slack:T1:U1",
+                session=session,
+                platform="slack",
+                op="post",
+                target="person:slack:T1:U1",
                 payload=dump_card(Card(title=f"message {i}")),
             )
 

@@ -15,7 +15,7 @@ CODE = re.compile(r"IT-[0-9A-Z]{6}")
 
 
 def blocks_text(blocks: list[dict]) -> str:
-    return json.dumps(blocks)
+    return json.dumps(blocks, ensure_ascii=False)
 
 
 def buttons(call: Call) -> dict[str, tuple[str, str]]:

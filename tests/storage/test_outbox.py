@@ -15,19 +15,26 @@ async def add(db: Database, card_key: str | None = None, n: int = 1) -> list[int
     async with db.write() as session:
         for i in range(n):
             row = await outbox.enqueue(
-                session=session, platform="slack", op="upsert" if card_key else "post",
-                target="person:slack:T1:U1", payload={"title": f"m{i}"}, card_key=card_key,
+                session=session,
+                platform="slack",
+                op="upsert" if card_key else "post",
+                target="person:slack:T1:U1",
+                payload={"title": f"m{i}"},
+                card_key=card_key,
             )
             ids.append(row.id)
     return ids
 
 
-async def claim(db: Database, *, at=None, limit: int = 50) -> list[int]:  # noqa: ANN001
+async def claim(db: Database, *, at=None, limit: int = 50) -> list[int]:
     now = at or utcnow()
     async with db.write() as session:
         rows = await outbox.claim(
-            session=session, platforms=["slack"], now=now,
-            lease_until=now + timedelta(seconds=30), limit=limit,
+            session=session,
+            platforms=["slack"],
+            now=now,
+            lease_until=now + timedelta(seconds=30),
+            limit=limit,
         )
         return [r.id for r in rows]
 
@@ -63,8 +70,12 @@ async def test_a_card_update_waits_for_the_one_in_flight(db: Database) -> None:
     assert await claim(db) == other
     async with db.write() as session:
         await outbox.mark_sent(
-            session=session, message_id=first[0], platform="slack", channel="D1",
-            platform_message_id="111.1", card_key="tracking:1",
+            session=session,
+            message_id=first[0],
+            platform="slack",
+            channel="D1",
+            platform_message_id="111.1",
+            card_key="tracking:1",
         )
     assert await claim(db) == second
 
@@ -74,13 +85,21 @@ async def test_marking_sent_records_where_the_card_is_once(db: Database) -> None
     await claim(db)
     async with db.write() as session:
         assert await outbox.mark_sent(
-            session=session, message_id=row, platform="slack", channel="D1",
-            platform_message_id="222.2", card_key="survey:9",
+            session=session,
+            message_id=row,
+            platform="slack",
+            channel="D1",
+            platform_message_id="222.2",
+            card_key="survey:9",
         )
     async with db.write() as session:
         again = await outbox.mark_sent(
-            session=session, message_id=row, platform="slack", channel="D9",
-            platform_message_id="999.9", card_key=None,
+            session=session,
+            message_id=row,
+            platform="slack",
+            channel="D9",
+            platform_message_id="999.9",
+            card_key=None,
         )
         assert not again
         ref = await outbox.card_ref(session=session, card_key="survey:9")
@@ -94,8 +113,11 @@ async def test_retry_then_give_up_after_the_last_attempt(db: Database) -> None:
         assert await claim(db, at=utcnow() + timedelta(hours=attempt)) == [row]
         async with db.write() as session:
             state = await outbox.mark_retry(
-                session=session, message_id=row, at=utcnow() + timedelta(minutes=10),
-                error="boom", max_attempts=3,
+                session=session,
+                message_id=row,
+                at=utcnow() + timedelta(minutes=10),
+                error="boom",
+                max_attempts=3,
             )
         assert state == (outbox.DEAD if attempt == 2 else outbox.PENDING)
     assert await claim(db, at=utcnow() + timedelta(days=1)) == []

@@ -1,0 +1,221 @@
+"""Views → Block Kit, through slack_sdk's block models (which check Slack's limits).
+
+Text people typed is escaped, so `<!channel>`, `<@U…>` and `<http://…|…>` show as text and
+can neither ping nor disguise a link. Long text is shortened, never rejected.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.blocks.basic_components import Option
+from slack_sdk.models.blocks.block_elements import PlainTextInputElement, StaticSelectElement
+from slack_sdk.models.blocks.blocks import InputBlock
+from slack_sdk.models.views import View
+
+from bot.views import Button, Card, Form, TimelineEntry
+
+MAX_BLOCKS = 50
+MAX_SECTION = 3000
+MAX_HEADER = 150
+MAX_BUTTON = 75
+MAX_VALUE = 2000
+MAX_FIELD = 2000
+MAX_CONTEXT = 2000
+MAX_ACTIONS = 25
+MAX_MODAL_TITLE = 24
+MAX_TIMELINE = 15
+MAX_ITEMS = 25
+
+ACTION_PATTERN = re.compile(r"^cx:([a-z_]+):\d+$")
+_SLACK_PERSON = re.compile(r"^slack:[^:]+:([UW][A-Z0-9]+)$")
+_ENTITY_TAIL = re.compile(r"&[a-z]{0,4}$")
+
+
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "…"
+
+
+def safe(text: str, limit: int) -> str:
+    """Escaped text within `limit`, never cutting an `&amp;` in half."""
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    cut = _ENTITY_TAIL.sub("", escaped[: limit - 1])
+    return cut + "…"
+
+
+def plain(text: str, limit: int) -> str:
+    return shorten(text, limit) or " "
+
+
+def _who(name: str, person: str | None) -> str:
+    found = _SLACK_PERSON.match(person or "")
+    return f"<@{found.group(1)}>" if found else f"*{safe(name, 200)}*"
+
+
+def action_name(action_id: str) -> str | None:
+    found = ACTION_PATTERN.match(action_id)
+    return found.group(1) if found else None
+
+
+class _Buttons:
+    """Numbers buttons so each action_id in one message is unique."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def element(self, button: Button, *, selected: bool = False) -> ButtonElement:
+        self.count += 1
+        style = "primary" if selected else (None if button.style == "default" else button.style)
+        return ButtonElement(
+            text=PlainTextObject(text=plain(button.label, MAX_BUTTON), emoji=True),
+            action_id=f"cx:{button.action}:{self.count}",
+            value=button.value[:MAX_VALUE] or None,
+            style=style,
+        )
+
+
+def _timeline_line(entry: TimelineEntry) -> str:
+    stamp = int(entry.when.timestamp())
+    fallback = entry.when.strftime("%Y-%m-%d %H:%M UTC")
+    when = f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{fallback}>"
+    return f"{when} · {_who(entry.who, entry.person)}: {safe(entry.text, 600)}"
+
+
+def _lines_to_sections(lines: list[str]) -> list[Block]:
+    sections: list[Block] = []
+    chunk = ""
+    for line in lines:
+        line = line[:MAX_SECTION]
+        if chunk and len(chunk) + 1 + len(line) > MAX_SECTION:
+            sections.append(SectionBlock(text=MarkdownTextObject(text=chunk)))
+            chunk = ""
+        chunk = f"{chunk}\n{line}" if chunk else line
+    if chunk:
+        sections.append(SectionBlock(text=MarkdownTextObject(text=chunk)))
+    return sections
+
+
+def _field_text(label: str, value: str, person: str | None) -> str:
+    shown = _who(value, person) if _SLACK_PERSON.match(person or "") else safe(value, 1500)
+    return f"*{safe(label, 200)}*\n{shown}"
+
+
+def render_blocks(card: Card) -> list[dict[str, Any]]:
+    """The card as Block Kit; at most 50 blocks, every part within Slack's limits."""
+    numbering = _Buttons()
+    head: list[Block] = []
+    if card.title:
+        head.append(HeaderBlock(text=PlainTextObject(text=plain(card.title, MAX_HEADER))))
+    if card.text:
+        head.append(SectionBlock(text=MarkdownTextObject(text=safe(card.text, MAX_SECTION))))
+    if card.fields:
+        texts = [_field_text(f.label, f.value, f.person)[:MAX_FIELD] for f in card.fields[:10]]
+        head.append(SectionBlock(fields=[MarkdownTextObject(text=t) for t in texts]))
+
+    middle: list[Block] = []
+    if card.items:
+        items = card.items[:MAX_ITEMS]
+        lines = [
+            f"`{safe(i.code, 20)}`  {safe(shorten(i.title, 120), 400)} — *{safe(i.status, 40)}*"
+            + (f"\n{safe(i.detail, 300)}" if i.detail else "")
+            for i in items
+        ]
+        if len(card.items) > len(items):
+            lines.append(f"_…and {len(card.items) - len(items)} more_")
+        middle.extend(_lines_to_sections(lines))
+    if card.timeline:
+        entries = card.timeline[-MAX_TIMELINE:]
+        lines = [_timeline_line(e) for e in entries]
+        hidden = len(card.timeline) - len(entries)
+        if hidden:
+            lines.insert(0, f"_{hidden} earlier updates not shown_")
+        middle.extend(_lines_to_sections(lines))
+
+    rows: list[Block] = []
+    for row in card.rating_rows:
+        chosen = f" — you chose {row.chosen}" if row.chosen else ""
+        text = f"*{safe(row.label, 100)}*: {safe(row.question, 500)}{chosen}"
+        rows.append(SectionBlock(text=MarkdownTextObject(text=text)))
+        if row.buttons:
+            elements = [
+                numbering.element(b, selected=b.value.endswith(f":{row.chosen}"))
+                for b in row.buttons[:MAX_ACTIONS]
+            ]
+            rows.append(ActionsBlock(elements=elements))
+
+    tail: list[Block] = []
+    if card.buttons:
+        elements = [numbering.element(b) for b in card.buttons[:MAX_ACTIONS]]
+        tail.append(ActionsBlock(elements=elements))
+    if card.footer:
+        tail.append(ContextBlock(elements=[MarkdownTextObject(text=safe(card.footer, 2000))]))
+
+    room = MAX_BLOCKS - len(head) - len(rows) - len(tail)
+    blocks = [*head, *middle[: max(0, room)], *rows, *tail][:MAX_BLOCKS]
+    return [block.to_dict() for block in blocks]
+
+
+def render_text(card: Card) -> str:
+    """What a notification says when it cannot show the card."""
+    return safe(card.fallback or card.title or card.text or " ", MAX_SECTION)
+
+
+def render_modal(form: Form, *, callback_id: str, private_metadata: str) -> dict[str, Any]:
+    blocks: list[Block] = [
+        InputBlock(
+            block_id="text",
+            label=PlainTextObject(text=plain(form.text_label, 2000)),
+            element=PlainTextInputElement(
+                action_id="text",
+                multiline=True,
+                max_length=3000,
+                placeholder=PlainTextObject(text=plain(form.text_placeholder, 150)),
+            ),
+            optional=True,
+        )
+    ]
+    if form.choices:
+        options = [
+            Option(value=value, text=PlainTextObject(text=plain(label, 75)))
+            for value, label in form.choices[:100]
+        ]
+        initial = next((o for o in options if o.value == form.initial_choice), None)
+        blocks.append(
+            InputBlock(
+                block_id="choice",
+                label=PlainTextObject(text=plain(form.choice_label, 2000)),
+                element=StaticSelectElement(
+                    action_id="choice", options=options, initial_option=initial
+                ),
+                optional=True,
+            )
+        )
+    view = View(
+        type="modal",
+        callback_id=callback_id,
+        private_metadata=private_metadata[:3000],
+        title=PlainTextObject(text=plain(form.title, MAX_MODAL_TITLE)),
+        submit=PlainTextObject(text=plain(form.submit_label, MAX_MODAL_TITLE)),
+        close=PlainTextObject(text="Cancel"),
+        blocks=blocks,
+    )
+    return view.to_dict()
