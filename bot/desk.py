@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from bot import cards, codes, notify
 from bot import messages as m
 from bot.errors import BadInput, CxbotError, NotAllowed
-from bot.people import Person, Role
+from bot.people import Person, Role, valid_identity
 from bot.reply import NOTHING, Reply
 from bot.settings import Settings
 from bot.statuses import Status
@@ -79,6 +79,8 @@ class Desk:
         }
 
     async def person(self, identity: str) -> Person:
+        if not valid_identity(identity):
+            raise BadInput(m.WHO_ARE_YOU)
         async with self.db.read() as session:
             roles = await role_store.roles_of(session=session, identity=identity)
         return Person(identity, frozenset(Role(r) for r in roles if r in Role.__members__.values()))
@@ -87,41 +89,37 @@ class Desk:
 
     async def track(self, identity: str, text: str) -> Reply:
         """`/track …`: the words in DESIGN.md."""
-        person = await self.person(identity)
-        return await self._polite(self._track(person, text))
+        return await self._polite(identity, lambda person: self._track(person, text))
 
     async def open_from_message(self, identity: str, text: str) -> Reply:
         """A message turned into a request (Slack's "Track as IT request" shortcut)."""
-        person = await self.person(identity)
-        return await self._polite(self._open(person, text))
+        return await self._polite(identity, lambda person: self._open(person, text))
 
     async def summary(self, identity: str, text: str) -> Reply:
-        person = await self.person(identity)
-        return await self._polite(self._summary(person, text))
+        return await self._polite(identity, lambda person: self._summary(person, text))
 
     async def chat(self, identity: str, text: str) -> Reply:
         """A message typed to the bot in a direct conversation."""
-        person = await self.person(identity)
-        return await self._polite(self._chat(person, text))
+        return await self._polite(identity, lambda person: self._chat(person, text))
 
     async def press(self, identity: str, action: str, value: str) -> Reply:
         """A button tap."""
-        person = await self.person(identity)
         handler = self._buttons.get(action)
         if handler is None:
             log.info("skipping unknown button action %r", action)
             return NOTHING
-        return await self._polite(handler(person, value))
+        return await self._polite(identity, lambda person: handler(person, value))
 
     async def submit(
         self, identity: str, action: str, value: str, text: str, choice: str | None
     ) -> Reply:
         """A form sent back; today only the technician's "Post update" form."""
-        person = await self.person(identity)
         if action != cards.UPDATE:
             log.info("skipping unknown form %r", action)
             return NOTHING
-        return await self._polite(self._submit_update(person, value, text, choice))
+        return await self._polite(
+            identity, lambda person: self._submit_update(person, value, text, choice)
+        )
 
     async def first_delivery(self, event_id: str) -> bool:
         """True the first time a platform event is seen; a redelivery is ignored."""
@@ -136,9 +134,10 @@ class Desk:
 
     # --- plumbing ------------------------------------------------------------------------------
 
-    async def _polite(self, work: Awaitable[Reply]) -> Reply:
+    async def _polite(self, identity: str, work: Callable[[Person], Awaitable[Reply]]) -> Reply:
+        """Runs the work as this person; what went wrong becomes a polite card."""
         try:
-            return await work
+            return await work(await self.person(identity))
         except CxbotError as error:
             return Reply(card=cards.message(error.message), problem=True)
 

@@ -95,6 +95,7 @@ NOT_ALLOWED_WORK = (
 NOT_ALLOWED_SUMMARY = "The CX summary is for team leads. Ask your IT lead if you need it."
 NOT_ALLOWED_RATE = "Only the person who asked for {code} can rate it."
 NOT_ALLOWED_REOPEN = "Only the person who asked for {code}, or IT, can reopen it."
+WHO_ARE_YOU = "Sorry, I couldn't tell who sent that, so I didn't do anything."
 SOMETHING_WRONG = (
     "Sorry, something went wrong on our side and I couldn't finish that. Please try again in a"
     " minute."
