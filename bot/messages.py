@@ -22,8 +22,7 @@ NO_OPEN = "You have no open requests. To ask IT for something, type `/track` and
 NOT_FOUND = "I couldn't find {code} among your requests. Please check the code and try again."
 DID_YOU_MEAN = "I couldn't find {typed}. Did you mean {code}?"
 NOT_A_CODE = "{typed} doesn't look like a tracking code. Codes look like IT-7K3QX4."
-OPEN_FOR_ME = "Assigned to you"
-TRIAGE_QUEUE = "Waiting to be picked up"
+STAFF_QUEUE = "Assigned to you, and waiting to be picked up"
 
 # The tracking card
 CARD_TITLE = "{code} · {status}"

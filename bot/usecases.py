@@ -114,16 +114,15 @@ class Requests:
             mine = await store.open_requests_for(
                 session=session, identity=person.identity, statuses=OPEN_STATUSES
             )
-            assigned = (
-                await store.assigned_to(
+            queue: list[Request] = []
+            if person.can_work:
+                queue = await store.assigned_to(
                     session=session, identity=person.identity, statuses=OPEN_STATUSES
-                )
-                if person.can_work
-                else []
-            )
-        if assigned and not mine:
-            return cards.request_list(m.OPEN_FOR_ME, assigned, empty=m.NO_OPEN)
-        return cards.request_list(m.YOUR_OPEN_TITLE, [*mine, *assigned], empty=m.NO_OPEN)
+                ) + await store.unassigned(session=session, statuses=OPEN_STATUSES)
+        if queue and not mine:
+            return cards.request_list(m.STAFF_QUEUE, queue, empty=m.NO_OPEN)
+        unique = {r.id: r for r in [*mine, *queue]}
+        return cards.request_list(m.YOUR_OPEN_TITLE, unique.values(), empty=m.NO_OPEN)
 
     async def reopen(self, person: Person, typed: str, note: str = "") -> Request:
         async with self.db.write() as session:

@@ -146,3 +146,15 @@ async def remove_watcher(*, session: AsyncSession, request_id: int, identity: st
 async def recent_codes(*, session: AsyncSession, limit: int) -> list[str]:
     query = select(Request.code).order_by(Request.id.desc()).limit(limit)
     return list(await session.scalars(query))
+
+
+async def unassigned(
+    *, session: AsyncSession, statuses: Sequence[str], limit: int = 20
+) -> list[Request]:
+    query = (
+        select(Request)
+        .where(Request.assignee.is_(None), Request.status.in_(statuses))
+        .order_by(Request.id)
+        .limit(limit)
+    )
+    return list(await session.scalars(query))

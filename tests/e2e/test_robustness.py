@@ -109,7 +109,7 @@ async def test_malformed_payloads_get_a_4xx_never_a_5xx(stack: Stack) -> None:
 
 async def test_typed_mentions_and_links_are_shown_inert(stack: Stack) -> None:
     hostile = "<!channel> <!here> <@UBOSS> please see <http://evil.example|your bank>"
-    status, body = await stack.sender.command("/track", hostile, ANA)
+    status, _body = await stack.sender.command("/track", hostile, ANA)
     assert status == 200
     await stack.slack.wait_for(lambda _: len(stack.slack.of("chat.postMessage")) >= 2)
     for call in stack.slack.of("chat.postMessage"):

@@ -1,0 +1,146 @@
+"""Block Kit stays inside Slack's limits and shows typed text inert."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from adapters.slack.render import (
+    action_name,
+    render_blocks,
+    render_modal,
+    render_text,
+    safe,
+)
+from bot.views import Button, Card, Field, Form, ListItem, RatingRow, TimelineEntry
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def check_limits(blocks: list[dict]) -> None:
+    assert len(blocks) <= 50
+    action_ids = []
+    for block in blocks:
+        text = block.get("text", {}).get("text", "")
+        assert len(text) <= (150 if block["type"] == "header" else 3000)
+        for element in block.get("elements", []):
+            if element.get("type") == "button":
+                assert len(element["text"]["text"]) <= 75
+                action_ids.append(element["action_id"])
+    assert len(action_ids) == len(set(action_ids))
+
+
+def mrkdwn(node: object):
+    if isinstance(node, dict):
+        if node.get("type") == "mrkdwn":
+            yield node["text"]
+        for value in node.values():
+            yield from mrkdwn(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from mrkdwn(value)
+
+
+def big_card(text: str, n: int) -> Card:
+    return Card(
+        title=text,
+        text=text,
+        fields=tuple(Field(text, text) for _ in range(12)),
+        items=tuple(ListItem("IT-7K3QX4", text, "Received", text) for _ in range(n)),
+        timeline=tuple(TimelineEntry(NOW + timedelta(minutes=i), text, text) for i in range(n)),
+        buttons=tuple(Button(text, "take", "IT-7K3QX4") for _ in range(30)),
+        footer=text,
+        fallback=text,
+    )
+
+
+def test_huge_cards_are_shortened_not_rejected() -> None:
+    blocks = render_blocks(big_card("x" * 100_000, 500))
+    check_limits(blocks)
+    assert blocks[0]["type"] == "header" and blocks[0]["text"]["text"].endswith("…")
+    assert any("earlier updates not shown" in json.dumps(b) for b in blocks)
+    assert blocks[-1]["type"] == "context"  # the footer survives trimming
+
+
+def test_mentions_and_links_people_typed_are_inert() -> None:
+    hostile = "<!channel> <!here> <@U123> <http://evil.example|bank> & co"
+    card = Card(
+        title=hostile,
+        text=hostile,
+        fields=(Field("Note", hostile),),
+        footer=hostile,
+        timeline=(TimelineEntry(NOW, hostile, hostile),),
+        items=(ListItem("IT-7K3QX4", hostile, "Received"),),
+        fallback=hostile,
+    )
+    # Plain-text objects (the header) are never parsed by Slack; every mrkdwn one is escaped.
+    payload = json.dumps(list(mrkdwn(render_blocks(card)))) + render_text(card)
+    for raw in ("<!channel>", "<!here>", "<@U123>", "<http://evil"):
+        assert raw not in payload
+    assert "&lt;!channel&gt;" in payload and "&amp; co" in payload
+
+
+def test_people_are_shown_by_name_and_dates_in_the_readers_zone() -> None:
+    card = Card(
+        title="t", timeline=(TimelineEntry(NOW, "IT support", "On it", person="slack:T1:UTESS"),)
+    )
+    text = json.dumps(render_blocks(card))
+    assert "<@UTESS>" in text
+    assert f"<!date^{int(NOW.timestamp())}^" in text
+
+
+def test_escaping_never_splits_an_entity_or_passes_the_limit() -> None:
+    for n in range(2990, 3010):
+        out = safe("a" * (n % 7) + "&" * n, 3000)
+        assert len(out) <= 3000
+        body = out.removesuffix("…")
+        assert body.replace("&amp;", "").strip("a") == ""
+
+
+def test_rating_rows_show_the_choice() -> None:
+    rows = tuple(
+        RatingRow(
+            d,
+            d.title(),
+            "?",
+            3 if d == "speed" else None,
+            tuple(Button(str(s), "rate", f"IT-7K3QX4:{d}:{s}") for s in range(1, 6)),
+        )
+        for d in ("communication", "approachability", "speed", "knowledge", "quality")
+    )
+    blocks = render_blocks(Card(title="How did we do?", rating_rows=rows))
+    check_limits(blocks)
+    actions = [b for b in blocks if b["type"] == "actions"]
+    assert len(actions) == 5 and all(len(a["elements"]) == 5 for a in actions)
+    picked = [e for a in actions for e in a["elements"] if e.get("style") == "primary"]
+    assert [e["value"] for e in picked] == ["IT-7K3QX4:speed:3"]
+    assert "you chose 3" in json.dumps(blocks)
+    assert {action_name(e["action_id"]) for a in actions for e in a["elements"]} == {"rate"}
+    assert action_name("other") is None
+
+
+def test_the_update_form_is_a_valid_modal() -> None:
+    form = Form(
+        title="Post an update to the requester now",
+        submit_label="Send",
+        action="update",
+        value="IT-7K3QX4",
+        text_label="What?",
+        text_placeholder="Plain words",
+        choice_label="Status",
+        choices=(("in_progress", "In progress"), ("resolved", "Resolved")),
+    )
+    view = render_modal(form, callback_id="cx_form", private_metadata="{}")
+    assert view["type"] == "modal" and len(view["title"]["text"]) <= 24
+    options = view["blocks"][1]["element"]["options"]
+    assert [o["value"] for o in options] == ["in_progress", "resolved"]
+
+
+@given(st.text(max_size=4000), st.integers(0, 60))
+@settings(max_examples=150, deadline=None)
+def test_any_text_renders_within_limits(text: str, n: int) -> None:
+    check_limits(render_blocks(big_card(text, n)))
+    assert len(render_text(Card(title=text, fallback=text))) <= 3000
