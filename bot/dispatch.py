@@ -85,6 +85,8 @@ class Dispatcher:
     async def run(self) -> None:
         """Sends until stopped; wakes on `wake()` or every poll interval."""
         while not self._stopping.is_set():
+            # Cleared before draining, so a wake-up that arrives meanwhile is not lost.
+            self._wake.clear()
             try:
                 sent = await self.drain_once()
             except Exception:
@@ -92,7 +94,6 @@ class Dispatcher:
                 sent = 0
             if sent:
                 continue
-            self._wake.clear()
             waiters = {
                 asyncio.ensure_future(self._wake.wait()),
                 asyncio.ensure_future(self._stopping.wait()),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -104,3 +105,23 @@ async def test_platforms_without_a_delivery_keep_their_messages(
     await enqueue(db, 3)
     await Dispatcher(db, settings, {"teams": ScriptedPlatform()}).drain()
     assert {r.state for r in await rows(db)} == {outbox.PENDING}
+
+
+async def test_a_wake_up_sends_at_once_without_waiting_for_the_poll(
+    db: Database, settings: Settings
+) -> None:
+    settings = settings.model_copy(update={"outbox_poll_seconds": 600})
+    platform = ScriptedPlatform()
+    dispatcher = Dispatcher(db, settings, {"slack": platform})
+    task = asyncio.create_task(dispatcher.run())
+    try:
+        for round_ in range(1, 6):
+            await enqueue(db)
+            dispatcher.wake()
+            async with asyncio.timeout(10):  # far below the 600 s poll
+                while len(platform.seen) < round_:
+                    await asyncio.sleep(0.01)
+    finally:
+        dispatcher.stop()
+        await asyncio.wait_for(task, 10)
+    assert {r.state for r in await rows(db)} == {outbox.SENT}
