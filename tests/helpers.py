@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from storage import roles
 from storage.db import Database
 
@@ -10,3 +12,13 @@ async def grant(db: Database, identity: str, *role_names: str) -> None:
     async with db.write() as session:
         for role in role_names:
             await roles.grant(session=session, identity=identity, role=role)
+
+
+async def eventually(check, within: float = 10.0) -> None:
+    """Waits until `await check()` is true; fails with the last value after `within` s."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not (result := await check()):
+        if loop.time() > deadline:
+            raise AssertionError(f"still not true after {within}s: {result!r}")
+        await asyncio.sleep(0.02)

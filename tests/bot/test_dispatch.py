@@ -16,6 +16,7 @@ from storage import outbox
 from storage.db import Database
 from storage.models import OutboxMessage
 from storage.types import utcnow
+from tests.helpers import eventually
 
 
 @dataclass
@@ -107,6 +108,13 @@ async def test_platforms_without_a_delivery_keep_their_messages(
     assert {r.state for r in await rows(db)} == {outbox.PENDING}
 
 
+def self_check(platform: ScriptedPlatform, count: int):
+    async def check() -> bool:
+        return len(platform.seen) >= count
+
+    return check
+
+
 async def test_a_wake_up_sends_at_once_without_waiting_for_the_poll(
     db: Database, settings: Settings
 ) -> None:
@@ -118,9 +126,7 @@ async def test_a_wake_up_sends_at_once_without_waiting_for_the_poll(
         for round_ in range(1, 6):
             await enqueue(db)
             dispatcher.wake()
-            async with asyncio.timeout(10):  # far below the 600 s poll
-                while len(platform.seen) < round_:
-                    await asyncio.sleep(0.01)
+            await eventually(self_check(platform, round_), within=10)  # far below 600 s
     finally:
         dispatcher.stop()
         await asyncio.wait_for(task, 10)
