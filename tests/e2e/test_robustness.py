@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from urllib.parse import urlencode
 
@@ -161,3 +162,36 @@ async def test_without_slack_settings_the_server_starts_and_says_so(
     assert status == 404 and health == 200
     lines = [r.getMessage() for r in caplog.records if "Slack is off" in r.getMessage()]
     assert lines == ["Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to turn it on."]
+
+
+async def test_slack_rate_limits_and_outages_delay_but_lose_nothing(stack: Stack) -> None:
+    stack.slack.fail_next(
+        "chat.postMessage", status=429, error="ratelimited", headers={"Retry-After": "1"}
+    )
+    stack.slack.fail_next("chat.postMessage", status=500, error="internal_error")
+    status, _ = await stack.sender.command("/track", "Monitor flickers after lunch", ANA)
+    assert status == 200
+
+    def delivered(calls: list) -> bool:
+        ok = [c for c in calls if c.method == "chat.postMessage"]
+        return len(ok) >= 4 and {c.args["channel"] for c in ok[2:]} == {ANA, TRIAGE_CHANNEL}
+
+    calls = await stack.slack.wait_for(delivered, within=15)
+    posts = [c for c in calls if c.method == "chat.postMessage"]
+    limited = posts[0]
+    retry = next(c for c in posts[2:] if c.args["channel"] == limited.args["channel"])
+    assert retry.at - limited.at >= 1.9  # Retry-After, not the 1 s first backoff
+    assert len(posts) == 4  # each message sent once it went through, no more
+
+
+async def test_an_empty_update_form_is_sent_back_with_a_note(stack: Stack) -> None:
+    from tests.helpers import grant
+
+    await grant(stack.db, "slack:T1:UTESS", "technician")
+    _, body = await stack.sender.command("/track", "Wifi in room 2 drops", ANA)
+    code = re.search(r"IT-[0-9A-Z]{6}", body["text"]).group(0)
+    meta = json.dumps({"action": "update", "value": code})
+    status, text = await stack.sender.submit_form("UTESS", meta, "   ", None)
+    assert status == 200
+    answer = json.loads(text)
+    assert answer["response_action"] == "errors" and answer["errors"]["text"] == m.FORM_EMPTY
