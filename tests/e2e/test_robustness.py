@@ -166,7 +166,7 @@ async def test_without_slack_settings_the_server_starts_and_says_so(
 
 async def test_slack_rate_limits_and_outages_delay_but_lose_nothing(stack: Stack) -> None:
     stack.slack.fail_next(
-        "chat.postMessage", status=429, error="ratelimited", headers={"Retry-After": "1"}
+        "chat.postMessage", status=429, error="ratelimited", headers={"Retry-After": "2"}
     )
     stack.slack.fail_next("chat.postMessage", status=500, error="internal_error")
     status, _ = await stack.sender.command("/track", "Monitor flickers after lunch", ANA)
