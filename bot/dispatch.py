@@ -138,7 +138,7 @@ class Dispatcher:
     ) -> tuple[OutboxMessage, Outgoing]:
         ref = None
         if row.card_key is not None and row.op == "upsert":
-            ref = await outbox.card_ref(session=session, card_key=row.card_key)  # type: ignore[arg-type]
+            ref = await outbox.card_ref(session=session, card_key=row.card_key)
         try:
             card = load_card(row.payload)
         except ValueError:

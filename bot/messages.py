@@ -5,9 +5,6 @@ from __future__ import annotations
 # Opening a request
 RECEIVED_TITLE = "We've got your request"
 RECEIVED_ACK = "Thanks — your request {code} is in. We'll message you here at every step."
-WHAT_NEXT = "Someone from IT will pick it up and message you here as things move."
-USUAL_TIME = "Usually sorted within {time}."
-USUAL_TIME_DEFAULT = "one working day"
 EMPTY_REQUEST = (
     "Tell me what you need after /track, for example: `/track My laptop won't connect to VPN`."
 )
@@ -50,7 +47,6 @@ NEXT_STEP = {
 
 # Notifications
 UPDATE_NOTICE_TITLE = "Update on {code}"
-STATUS_NOTICE = "{code} is now *{status}*."
 STATUS_NOTICE_PLAIN = "{code} is now {status}."
 TAKEN_NOTICE = "{code} has been picked up."
 NEW_IN_TRIAGE = "New request {code}"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -296,7 +295,3 @@ class Requests:
             for identity in people:
                 await store.add_watcher(session=session, request_id=request.id, identity=identity)
         return request, people
-
-
-def survey_window(settings: Settings) -> timedelta:
-    return timedelta(days=settings.survey_open_days)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -90,12 +91,11 @@ def _classify(error: SlackApiError) -> Result:
         "request_timeout",
     ):
         return RetryLater(error=code)
-    if code in PERMANENT:
-        return GiveUp(code)
-    return GiveUp(code)
+    # Permanent errors, and any error we do not know, are not retried forever.
+    return GiveUp(code if code in PERMANENT else f"unexpected: {code}")
 
 
-def _retry_after(headers: dict) -> float:
+def _retry_after(headers: Mapping[str, str]) -> float:
     for name, value in (headers or {}).items():
         if name.lower() == "retry-after":
             try:
