@@ -68,8 +68,23 @@ def staff_buttons(request: Request) -> tuple[Button, ...]:
     return tuple(buttons)
 
 
+def usual_time(seconds: float) -> str:
+    """A duration in the words a person would use."""
+    hours = seconds / 3600
+    if hours <= 1:
+        return m.UNDER_AN_HOUR
+    if hours < 24:
+        return m.HOURS.format(n=round(hours))
+    return m.DAYS.format(n=round(hours / 24))
+
+
 def tracking_card(
-    request: Request, entries: Iterable[StoredEntry], *, viewer: str, staff: bool = False
+    request: Request,
+    entries: Iterable[StoredEntry],
+    *,
+    viewer: str,
+    staff: bool = False,
+    usual_seconds: float | None = None,
 ) -> Card:
     """The parcel page: what was asked, where it stands, what happened, what's next."""
     status = _status(request)
@@ -79,10 +94,13 @@ def tracking_card(
         buttons = (Button(m.REOPEN, REOPEN, request.code),)
     else:
         buttons = ()
+    fields = _fields(request)
+    if usual_seconds is not None and status.is_open:
+        fields = (*fields, Field(m.FIELD_USUAL, usual_time(usual_seconds)))
     return Card(
         title=m.CARD_TITLE.format(code=request.code, status=status.label),
         text=request.title,
-        fields=_fields(request),
+        fields=fields,
         timeline=_timeline(entries, viewer),
         buttons=buttons,
         footer=m.NEXT_STEP[status].format(code=request.code),

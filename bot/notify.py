@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import statistics
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import cards
@@ -11,6 +13,8 @@ from storage import requests as store
 from storage.models import Request, TimelineEntry
 
 TRIAGE = "triage"
+# Fewer resolved requests than this say nothing reliable about the usual time.
+MIN_SAMPLES = 5
 
 
 def person_target(identity: str) -> tuple[str, str]:
@@ -38,6 +42,12 @@ async def upsert(
     )
 
 
+async def usual_seconds(session: AsyncSession) -> float | None:
+    """The median time to resolve lately; None until there is enough to go on."""
+    times = await store.recent_resolution_times(session=session)
+    return statistics.median(times) if len(times) >= MIN_SAMPLES else None
+
+
 async def refresh_cards(*, session: AsyncSession, request: Request) -> None:
     """Re-renders the requester's tracking card and the triage card in place."""
     public = await store.timeline(session=session, request_id=request.id, public_only=True)
@@ -48,7 +58,9 @@ async def refresh_cards(*, session: AsyncSession, request: Request) -> None:
         platform=platform,
         target=target,
         card_key=f"tracking:{request.id}",
-        card=cards.tracking_card(request, public, viewer=request.requester),
+        card=cards.tracking_card(
+            request, public, viewer=request.requester, usual_seconds=await usual_seconds(session)
+        ),
     )
     await upsert(
         session=session,

@@ -32,7 +32,7 @@ class Request(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     # Last change the requester could see: silence is measured from here.
     public_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    resolved_at: datetime | None = _when(nullable=True)
+    resolved_at: datetime | None = _when(index=True, nullable=True)
     closed_at: datetime | None = _when(nullable=True)
 
 

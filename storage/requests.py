@@ -158,3 +158,15 @@ async def unassigned(
         .limit(limit)
     )
     return list(await session.scalars(query))
+
+
+async def recent_resolution_times(*, session: AsyncSession, limit: int = 200) -> list[float]:
+    """Seconds from opened to resolved, for the most recently resolved requests."""
+    query = (
+        select(Request.created_at, Request.resolved_at)
+        .where(Request.resolved_at.is_not(None))
+        .order_by(Request.resolved_at.desc())
+        .limit(limit)
+    )
+    rows = await session.execute(query)
+    return [(resolved - created).total_seconds() for created, resolved in rows]

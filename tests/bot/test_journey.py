@@ -190,3 +190,26 @@ async def test_people_asked_recently_are_not_asked_again(world: World) -> None:
     await world.flush()
     surveys = [d for d in world.platform.to(ANA) if (d.card_key or "").startswith("survey:")]
     assert len(surveys) == 1 and first in surveys[0].card.title
+
+
+async def test_the_tracking_card_says_how_long_things_usually_take(world: World) -> None:
+    await grant(world.db, TESS, "technician")
+    first = await open_request(world, "Number 0")
+    card = world.platform.to(ANA)[-1].card
+    assert m.FIELD_USUAL not in [f.label for f in card.fields]  # nothing to go on yet
+    await world.desk.track(TESS, f"resolve {first}")
+    for n in range(1, 5):
+        code = await open_request(world, f"Number {n}")
+        await world.desk.track(TESS, f"resolve {code}")
+    latest = await open_request(world, "Number 5")
+    card = next(d.card for d in world.platform.to(ANA) if d.card.title.startswith(latest))
+    fields = {f.label: f.value for f in card.fields}
+    assert fields[m.FIELD_USUAL] == m.UNDER_AN_HOUR
+
+
+def test_usual_times_read_like_a_person_would_say_them() -> None:
+    from bot.cards import usual_time
+
+    assert usual_time(600) == m.UNDER_AN_HOUR
+    assert usual_time(5 * 3600) == "about 5 hours"
+    assert usual_time(3 * 86400) == "about 3 working days"

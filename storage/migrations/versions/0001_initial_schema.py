@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 00:07:48.408885
+Create Date: 2026-11-24 01:40:51.690697
 """
 
 from __future__ import annotations
@@ -82,6 +82,7 @@ def upgrade() -> None:
         batch_op.create_index("ix_requests_assignee_status", ["assignee", "status"], unique=False)
         batch_op.create_index(batch_op.f("ix_requests_code"), ["code"], unique=True)
         batch_op.create_index("ix_requests_requester_status", ["requester", "status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_requests_resolved_at"), ["resolved_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_requests_status"), ["status"], unique=False)
 
     op.create_table(
@@ -188,6 +189,7 @@ def downgrade() -> None:
     op.drop_table("role_grants")
     with op.batch_alter_table("requests", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_requests_status"))
+        batch_op.drop_index(batch_op.f("ix_requests_resolved_at"))
         batch_op.drop_index("ix_requests_requester_status")
         batch_op.drop_index(batch_op.f("ix_requests_code"))
         batch_op.drop_index("ix_requests_assignee_status")
