@@ -89,6 +89,16 @@ class BotIdentity:
         )
 
 
+class _TokenNotice(logging.Filter):
+    """Bolt warns that SLACK_BOT_TOKEN is unused when the client carries it, as ours does."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token`" not in record.getMessage()
+
+
+logging.getLogger("slack_bolt.AsyncApp").addFilter(_TokenNotice())
+
+
 def build_app(*, client: AsyncWebClient, signing_secret: str, desk: Desk) -> AsyncApp:
     """A Bolt app whose Web API calls go through `client` (its base URL and session)."""
     app_client = AsyncWebClient(
