@@ -7,12 +7,14 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from aiohttp import web
 from pydantic import ValidationError
 
 from bot.people import Role, valid_identity
 from bot.settings import Settings
+from storage import outbox
 from storage import roles as role_store
 from storage.db import Database
 from storage.migrate import migrate
@@ -41,6 +43,11 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("role", choices=[r.value for r in Role])
         sub.add_argument("identity", help="platform identity, e.g. slack:T0123:U0456")
     actions.add_parser("list", help="who holds which role")
+    box = commands.add_parser("outbox", help="messages waiting to be sent")
+    box_actions = box.add_subparsers(dest="action", required=True)
+    box_actions.add_parser("status", help="counts by state, oldest waiting, last errors")
+    again = box_actions.add_parser("retry", help="send a given-up message again")
+    again.add_argument("id", type=int)
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")
     chat.add_argument(
         "--as",
@@ -66,6 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_migrate(settings))
         if args.command == "roles":
             return asyncio.run(_roles(settings, args))
+        if args.command == "outbox":
+            return asyncio.run(_outbox(settings, args))
         if args.command == "chat":
             return asyncio.run(_chat(settings, args.identity))
     except KeyboardInterrupt:
@@ -151,6 +160,38 @@ async def _roles(settings: Settings, args: argparse.Namespace) -> int:
         else:
             state = "already has" if args.action == "grant" else "does not have"
             print(f"Nothing to do: {args.identity} {state} {args.role}.")
+        return 0
+    finally:
+        await db.dispose()
+
+
+async def _outbox(settings: Settings, args: argparse.Namespace) -> int:
+    await _check_database(settings)
+    db = Database(settings.database_url)
+    try:
+        await migrate(db)
+        if args.action == "retry":
+            async with db.write() as session:
+                done = await outbox.retry_now(session=session, message_id=args.id)
+            if not done:
+                print(f"cxbot: message {args.id} is not waiting or given up.", file=sys.stderr)
+                return 2
+            print(f"Message {args.id} will be sent again by the running server.")
+            return 0
+        async with db.read() as session:
+            counts = await outbox.counts(session=session)
+            oldest = await outbox.oldest_pending(session=session)
+            errors = await outbox.recent_errors(session=session)
+        states = (outbox.PENDING, outbox.SENT, outbox.DEAD, outbox.SUPERSEDED)
+        print("  ".join(f"{state}: {counts.get(state, 0)}" for state in states))
+        if oldest is not None:
+            age = int((datetime.now(UTC) - oldest).total_seconds())
+            print(f"oldest waiting: {age} s ago ({oldest:%Y-%m-%d %H:%M:%S} UTC)")
+        for row in errors:
+            print(
+                f"#{row.id} {row.state} after {row.attempts} tries to {row.target}: "
+                f"{(row.last_error or '')[:200]}"
+            )
         return 0
     finally:
         await db.dispose()

@@ -18,12 +18,16 @@ from adapters.slack.delivery import SlackDelivery
 from bot.desk import Desk
 from bot.dispatch import Delivery, Dispatcher
 from bot.settings import Settings
+from storage import outbox
 from storage.db import Database
-from storage.migrate import migrate
+from storage.migrate import is_current, migrate
+from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
+# A message due this long ago means delivery is not keeping up (or not running).
+STUCK_AFTER_SECONDS = 300
 SLACK_HTTP_TIMEOUT = 10
 
 
@@ -48,6 +52,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> web.Applica
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[RUNTIME] = Runtime(settings=settings, db=db or Database(settings.database_url))
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
     app.router.add_post("/slack/events", slack_events)
     app.on_startup.append(_start)
     app.on_cleanup.append(_stop)
@@ -122,6 +127,29 @@ def _with_slash(url: str) -> str:
 
 async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Ready: the database answers, its schema is current, and messages are going out."""
+    runtime = request.app[RUNTIME]
+    problems: list[str] = []
+    body: dict[str, Any] = {}
+    try:
+        if not await is_current(runtime.db):
+            problems.append("database schema is not current: run `cxbot migrate`")
+        platforms = list(runtime.dispatcher.deliveries) if runtime.dispatcher else []
+        async with runtime.db.read() as session:
+            due = await outbox.oldest_due(session=session, platforms=platforms)
+        late = max(0.0, (utcnow() - due).total_seconds()) if due else 0.0
+        body["outbox_oldest_due_seconds"] = round(late, 1)
+        if late > STUCK_AFTER_SECONDS:
+            problems.append(f"outbox: a message has been due for {int(late)} s")
+    except Exception as error:
+        log.warning("readyz: database check failed: %s", error)
+        problems.append("database is not reachable")
+    body["status"] = "ready" if not problems else "not ready"
+    body["problems"] = problems
+    return web.json_response(body, status=200 if not problems else 503)
 
 
 async def slack_events(request: web.Request) -> web.Response:

@@ -167,3 +167,36 @@ async def pending_for(*, session: AsyncSession, target: str | None = None) -> li
 
 
 __all__ = ["DEAD", "PENDING", "SENT", "SUPERSEDED"]
+
+
+async def oldest_pending(*, session: AsyncSession) -> datetime | None:
+    query = select(func.min(OutboxMessage.created_at)).where(OutboxMessage.state == PENDING)
+    return await session.scalar(query)
+
+
+async def recent_errors(*, session: AsyncSession, limit: int = 5) -> list[OutboxMessage]:
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.last_error.is_not(None), OutboxMessage.state != SENT)
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    )
+    return list(await session.scalars(query))
+
+
+async def retry_now(*, session: AsyncSession, message_id: int) -> bool:
+    """Puts a given-up (or waiting) message back in line to be sent now."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.state.in_([DEAD, PENDING]))
+        .values(state=PENDING, attempts=0, next_attempt_at=utcnow(), claimed_until=None)
+    )
+    return result.rowcount == 1
+
+
+async def oldest_due(*, session: AsyncSession, platforms: list[str]) -> datetime | None:
+    """When the longest-waiting message that should already have gone out fell due."""
+    query = select(func.min(OutboxMessage.next_attempt_at)).where(
+        OutboxMessage.state == PENDING, OutboxMessage.platform.in_(platforms)
+    )
+    return await session.scalar(query)

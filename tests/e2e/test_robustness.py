@@ -195,3 +195,36 @@ async def test_an_empty_update_form_is_sent_back_with_a_note(stack: Stack) -> No
     assert status == 200
     answer = json.loads(text)
     assert answer["response_action"] == "errors" and answer["errors"]["text"] == m.FORM_EMPTY
+
+
+async def test_readyz_says_not_ready_while_a_message_is_stuck(stack: Stack) -> None:
+    from datetime import timedelta
+
+    from bot.views import Card, dump_card
+    from storage import outbox
+    from storage.types import utcnow
+
+    url = str(stack.server.make_url("/readyz"))
+    async with stack.sender.session.get(url) as resp:
+        assert resp.status == 200 and (await resp.json())["status"] == "ready"
+    async with stack.db.write() as session:  # held by a replica that died ten minutes ago
+        row = await outbox.enqueue(
+            session=session,
+            platform="slack",
+            op="post",
+            target="person:slack:T1:UANA",
+            payload=dump_card(Card("x")),
+        )
+        row.next_attempt_at = utcnow() - timedelta(minutes=10)
+        row.claimed_until = utcnow() + timedelta(minutes=10)
+    async with stack.sender.session.get(url) as resp:
+        body = await resp.json()
+        assert resp.status == 503
+    assert body["problems"][0].startswith("outbox: a message has been due for 6")
+    async with stack.db.write() as session:
+        row = await session.get(type(row), row.id)
+        row.claimed_until = None
+    await stack.slack.wait_for(lambda calls: any(c.method == "chat.postMessage" for c in calls))
+    await asyncio.sleep(0.3)
+    async with stack.sender.session.get(url) as resp:
+        assert resp.status == 200
