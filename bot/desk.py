@@ -44,14 +44,26 @@ def _is_code_like(token: str) -> bool:
     """A lone token someone most likely meant as a tracking code."""
     if not codes.looks_like_code(token):
         return False
-    upper = token.upper().replace(" ", "")
-    if upper.startswith("IT") and len(upper) >= 8:
+    if token.strip().upper().startswith("IT-"):
         return True
     try:
         codes.parse_code(token)
         return True
     except codes.CodeError:
         return bool(_HAS_DIGIT.search(token))
+
+
+def _mentioned_code(text: str) -> str | None:
+    """A tracking code written inside a sentence, but not "it failed" or "it worked"."""
+    for found in _CODE_IN_TEXT.finditer(text):
+        candidate = found.group(0)
+        try:
+            codes.parse_code(candidate)
+            return candidate
+        except codes.CodeError:
+            if _HAS_DIGIT.search(candidate):
+                return candidate
+    return None
 
 
 class Desk:
@@ -164,9 +176,9 @@ class Desk:
             return await self._track(person, rest)
         if head.lower() in ("cx-summary", "summary"):
             return await self._summary(person, rest)
-        found = _CODE_IN_TEXT.search(text)
-        if found:
-            return await self._show(person, found.group(0))
+        mentioned = _mentioned_code(text)
+        if mentioned:
+            return await self._show(person, mentioned)
         if len(text) <= 16 and _is_code_like(text):
             return await self._show(person, text)
         if _WHERE_IS_MY_TICKET.search(text):

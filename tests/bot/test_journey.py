@@ -213,3 +213,18 @@ def test_usual_times_read_like_a_person_would_say_them() -> None:
     assert usual_time(600) == m.UNDER_AN_HOUR
     assert usual_time(5 * 3600) == "about 5 hours"
     assert usual_time(3 * 86400) == "about 3 working days"
+
+
+async def test_ordinary_sentences_are_not_taken_for_codes(world: World) -> None:
+    await open_request(world)
+    for text in ("hi, it failed again", "it worked, thanks!", "where is it?"):
+        reply = await world.desk.chat(ANA, text)
+        assert reply.card is not None and not reply.problem, text
+
+
+async def test_short_requests_are_opened_not_looked_up(world: World) -> None:
+    for text in ("it failed", "laptop", "VPN down"):
+        reply = await world.desk.track(ANA, text)
+        assert reply.card is not None and reply.card.title == m.RECEIVED_TITLE, text
+    reply = await world.desk.track(ANA, "IT-ABCDEF")
+    assert reply.problem  # written like a code: looked up, not opened
