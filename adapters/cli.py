@@ -6,7 +6,8 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from aiohttp import web
@@ -114,22 +115,26 @@ async def _check_database(settings: Settings) -> None:
         await db.dispose()
 
 
-async def _migrate(settings: Settings) -> int:
+@asynccontextmanager
+async def _database(settings: Settings) -> AsyncIterator[Database]:
+    """The database, reachable and migrated, closed afterwards."""
     await _check_database(settings)
     db = Database(settings.database_url)
     try:
         await migrate(db)
+        yield db
     finally:
         await db.dispose()
-    print("The database is up to date.")
+
+
+async def _migrate(settings: Settings) -> int:
+    async with _database(settings):
+        print("The database is up to date.")
     return 0
 
 
 async def _roles(settings: Settings, args: argparse.Namespace) -> int:
-    await _check_database(settings)
-    db = Database(settings.database_url)
-    try:
-        await migrate(db)
+    async with _database(settings) as db:
         if args.action == "list":
             async with db.read() as session:
                 grants = await role_store.all_grants(session=session)
@@ -161,15 +166,10 @@ async def _roles(settings: Settings, args: argparse.Namespace) -> int:
             state = "already has" if args.action == "grant" else "does not have"
             print(f"Nothing to do: {args.identity} {state} {args.role}.")
         return 0
-    finally:
-        await db.dispose()
 
 
 async def _outbox(settings: Settings, args: argparse.Namespace) -> int:
-    await _check_database(settings)
-    db = Database(settings.database_url)
-    try:
-        await migrate(db)
+    async with _database(settings) as db:
         if args.action == "retry":
             async with db.write() as session:
                 done = await outbox.retry_now(session=session, message_id=args.id)
@@ -193,8 +193,6 @@ async def _outbox(settings: Settings, args: argparse.Namespace) -> int:
                 f"{(row.last_error or '')[:200]}"
             )
         return 0
-    finally:
-        await db.dispose()
 
 
 async def _chat(settings: Settings, identity: str) -> int:

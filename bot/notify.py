@@ -50,8 +50,8 @@ async def usual_seconds(session: AsyncSession) -> float | None:
 
 async def refresh_cards(*, session: AsyncSession, request: Request) -> None:
     """Re-renders the requester's tracking card and the triage card in place."""
-    public = await store.timeline(session=session, request_id=request.id, public_only=True)
     everything = await store.timeline(session=session, request_id=request.id, public_only=False)
+    public = [entry for entry in everything if entry.public]
     platform, target = person_target(request.requester)
     await upsert(
         session=session,
