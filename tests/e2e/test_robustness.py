@@ -228,3 +228,26 @@ async def test_readyz_says_not_ready_while_a_message_is_stuck(stack: Stack) -> N
     await asyncio.sleep(0.3)
     async with stack.sender.session.get(url) as resp:
         assert resp.status == 200
+
+
+async def test_a_permanent_slack_error_is_given_up_not_retried(stack: Stack) -> None:
+    from sqlalchemy import select
+
+    from storage.models import OutboxMessage
+    from tests.helpers import eventually
+
+    stack.slack.fail_next("chat.postMessage", error="channel_not_found", times=2)
+    status, _ = await stack.sender.command("/track", "Scanner on floor 1 is offline", ANA)
+    assert status == 200
+
+    async def both_given_up() -> bool:
+        async with stack.db.read() as session:
+            rows = list(await session.scalars(select(OutboxMessage)))
+        return sorted(r.state for r in rows) == ["dead", "dead"]
+
+    await eventually(both_given_up)
+    await asyncio.sleep(1.5)  # several poll rounds: nothing is tried again
+    assert len(stack.slack.of("chat.postMessage")) == 2
+    async with stack.db.read() as session:
+        errors = {r.last_error for r in await session.scalars(select(OutboxMessage))}
+    assert errors == {"channel_not_found"}
