@@ -64,3 +64,10 @@ async def db(settings: Settings) -> AsyncIterator[Database]:
     await migrate(database)
     yield database
     await database.dispose()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    from tests.helpers import FUZZ_CASES
+
+    for kind, count in sorted(FUZZ_CASES.items()):
+        terminalreporter.write_line(f"{kind}: {count} cases tried")

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 
 from storage import roles
 from storage.db import Database
+
+# How many generated cases the fuzz tests sent, reported at the end of the run.
+FUZZ_CASES: Counter[str] = Counter()
 
 
 async def grant(db: Database, identity: str, *role_names: str) -> None:
