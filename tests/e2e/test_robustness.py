@@ -251,3 +251,25 @@ async def test_a_permanent_slack_error_is_given_up_not_retried(stack: Stack) -> 
     async with stack.db.read() as session:
         errors = {r.last_error for r in await session.scalars(select(OutboxMessage))}
     assert errors == {"channel_not_found"}
+
+
+async def test_an_event_delivered_to_two_replicas_opens_one_request(stack: Stack) -> None:
+    second = TestServer(create_app(stack.settings), host="127.0.0.1")
+    await second.start_server()
+    other = SlackSender(str(second.make_url("/")))
+    try:
+        answers = await asyncio.gather(
+            stack.sender.dm(ANA, "track Both replicas got this one", "EvBoth"),
+            other.dm(ANA, "track Both replicas got this one", "EvBoth", retry=1),
+        )
+    finally:
+        await other.close()
+    assert [status for status, _ in answers] == [200, 200]
+    await stack.slack.wait_for(
+        lambda calls: len([c for c in calls if c.method == "chat.postMessage"]) >= 3
+    )
+    await asyncio.sleep(0.5)
+    await second.close()
+    assert await count_requests(stack) == 1
+    replies = [c for c in stack.slack.of("chat.postMessage") if "is in" in c.args.get("text", "")]
+    assert len(replies) == 1
