@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from aiohttp import web
 from pydantic import ValidationError
 
+from adapters import logs
 from bot.people import Role, valid_identity
 from bot.settings import Settings
 from storage import outbox
@@ -23,10 +24,10 @@ from storage.migrate import migrate
 log = logging.getLogger("cxbot")
 
 
-def _setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+def _setup_logging(settings: Settings) -> None:
+    logs.install(
+        settings.log_level,
+        secrets=(settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token),
     )
     # Alembic says "Context impl SQLiteImpl" on every start; only its warnings matter here.
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -66,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as error:
         print(f"cxbot: a setting is wrong: {error}", file=sys.stderr)
         return 2
-    _setup_logging(settings.log_level)
+    _setup_logging(settings)
     try:
         if args.command == "serve":
             return serve(settings)

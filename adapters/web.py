@@ -13,6 +13,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.logs import request_ids
 from adapters.slack.app import build_app
 from adapters.slack.delivery import SlackDelivery
 from bot.desk import Desk
@@ -49,7 +50,7 @@ RUNTIME = web.AppKey("runtime", Runtime)
 
 
 def create_app(settings: Settings, *, db: Database | None = None) -> web.Application:
-    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[request_ids])
     app[RUNTIME] = Runtime(settings=settings, db=db or Database(settings.database_url))
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)

@@ -1,0 +1,48 @@
+"""Every line of one request carries its id; no token or secret reaches the log."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from adapters.logs import FORMAT, RequestContext
+from tests.e2e.conftest import Stack
+from tests.e2e.slack_client import SIGNING_SECRET
+
+TOKEN = "xoxb-test-token"
+LOUD = ("slack_sdk", "slack_bolt", "adapters", "bot", "aiohttp")
+
+
+async def test_request_ids_and_no_secrets(stack: Stack) -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.addFilter(RequestContext([TOKEN, SIGNING_SECRET]))
+    handler.setLevel(logging.DEBUG)
+    root = logging.getLogger()
+    old_levels = {name: logging.getLogger(name).level for name in LOUD}
+    root.addHandler(handler)
+    for name in LOUD:
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    try:
+        await stack.sender.command("/track", "Teams calls drop after 5 minutes", "UANA")
+        await stack.sender.dm("UANA", "where's my ticket?", "EvLog")
+        body = (
+            '{"type":"event_callback","team_id":"T1","event_id":"EvLog","event":'
+            '{"type":"message","channel_type":"im","user":"UANA","text":"hi"}}'
+        )
+        status, _ = await stack.sender.post(
+            body, content_type="application/json", extra={"X-Request-Id": "dup-check-1"}
+        )
+        assert status == 200
+        await stack.slack.wait_for(lambda calls: len(calls) >= 4)
+        logging.getLogger("bot.test").info("a token typed by mistake: xoxb-1234-abcd")
+    finally:
+        root.removeHandler(handler)
+        for name, level in old_levels.items():
+            logging.getLogger(name).setLevel(level)
+    text = stream.getvalue()
+    assert TOKEN not in text and SIGNING_SECRET not in text
+    assert "xoxb-1234-abcd" not in text and "xoxb-[hidden]" in text
+    duplicate = [line for line in text.splitlines() if "EvLog was already handled" in line]
+    assert duplicate and all("[dup-check-1]" in line for line in duplicate)
