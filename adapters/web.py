@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.logs import request_ids
+from adapters.metrics import Metrics, slack_kind
 from adapters.slack.app import build_app
 from adapters.slack.delivery import SlackDelivery
 from bot.desk import Desk
@@ -44,6 +46,7 @@ class Runtime:
     slack: AsyncApp | None = None
     socket_mode: Any = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    metrics: Metrics = field(default_factory=Metrics)
 
 
 RUNTIME = web.AppKey("runtime", Runtime)
@@ -54,6 +57,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> web.Applica
     app[RUNTIME] = Runtime(settings=settings, db=db or Database(settings.database_url))
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
     app.router.add_post("/slack/events", slack_events)
     app.on_startup.append(_start)
     app.on_cleanup.append(_stop)
@@ -66,7 +70,9 @@ async def _start(app: web.Application) -> None:
     await migrate(runtime.db)
     runtime.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SLACK_HTTP_TIMEOUT))
     deliveries: dict[str, Delivery] = {}
-    runtime.dispatcher = Dispatcher(runtime.db, settings, deliveries)
+    runtime.dispatcher = Dispatcher(
+        runtime.db, settings, deliveries, observe=runtime.metrics.delivered
+    )
     runtime.desk = Desk(runtime.db, settings, runtime.dispatcher.wake)
     if settings.slack_enabled:
         client = AsyncWebClient(
@@ -153,21 +159,48 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response(body, status=200 if not problems else 503)
 
 
+async def metrics(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    async with runtime.db.read() as session:
+        counts = await outbox.counts(session=session)
+        oldest = await outbox.oldest_pending(session=session)
+    runtime.metrics.outbox_depth.set(counts.get(outbox.PENDING, 0))
+    runtime.metrics.outbox_oldest.set((utcnow() - oldest).total_seconds() if oldest else 0)
+    body, content_type = runtime.metrics.render()
+    return web.Response(body=body, headers={"Content-Type": content_type})
+
+
 async def slack_events(request: web.Request) -> web.Response:
+    started = time.perf_counter()
+    response, kind = await _slack_events(request)
+    runtime = request.app[RUNTIME]
+    runtime.metrics.requests.labels(platform="slack", kind=kind).inc()
+    runtime.metrics.ack_seconds.labels(platform="slack", kind=kind).observe(
+        time.perf_counter() - started
+    )
+    return response
+
+
+async def _slack_events(request: web.Request) -> tuple[web.Response, str]:
+    """The answer to Slack, and what kind of request it was (for the metrics)."""
     slack = request.app[RUNTIME].slack
     if slack is None:
-        return web.json_response({"error": "Slack is not set up on this server."}, status=404)
+        answer = web.json_response({"error": "Slack is not set up on this server."}, status=404)
+        return answer, "other"
     try:
         bolt_request = await to_bolt_request(request)
+        kind = slack_kind(bolt_request.body)
     except Exception:  # an unreadable body: the sender's problem, not ours
         log.info("slack: unreadable request body", exc_info=True)
-        return web.json_response({"error": "The request body could not be read."}, status=400)
+        answer = web.json_response({"error": "The request body could not be read."}, status=400)
+        return answer, "other"
     try:
         bolt_response = await slack.async_dispatch(bolt_request)
     except Exception:
         log.exception("slack: could not dispatch a request")
-        return web.json_response({"error": "The request could not be handled."}, status=400)
+        answer = web.json_response({"error": "The request could not be handled."}, status=400)
+        return answer, kind
     if bolt_response.status >= 500:
         log.error("slack: Bolt answered %s; telling Slack 400", bolt_response.status)
         bolt_response.status = 400
-    return await to_aiohttp_response(bolt_response)
+    return await to_aiohttp_response(bolt_response), kind

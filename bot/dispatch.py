@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
@@ -71,8 +72,16 @@ def backoff(attempts: int) -> float:
 
 
 class Dispatcher:
-    def __init__(self, db: Database, settings: Settings, deliveries: dict[str, Delivery]) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        deliveries: dict[str, Delivery],
+        observe: Callable[[str, str], None] | None = None,
+    ) -> None:
         self.db = db
+        # Told (platform, "sent" | "retry" | "gave_up") after every try, e.g. for metrics.
+        self.observe = observe
         self.settings = settings
         self.deliveries = deliveries
         self._wake = asyncio.Event()
@@ -165,6 +174,9 @@ class Dispatcher:
         await self._record(row, result)
 
     async def _record(self, row: OutboxMessage, result: Result) -> None:
+        if self.observe is not None:
+            kind = {Sent: "sent", GiveUp: "gave_up"}.get(type(result), "retry")
+            self.observe(row.platform, kind)
         async with self.db.write() as session:
             if isinstance(result, Sent):
                 await outbox.mark_sent(
