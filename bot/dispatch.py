@@ -165,13 +165,15 @@ class Dispatcher:
 
     async def _send(self, row: OutboxMessage, out: Outgoing) -> None:
         delivery = self.deliveries[row.platform]
+        # The slot is held until the result is saved: at most `outbox_concurrency` messages
+        # are ever sent-but-not-recorded, which bounds the duplicates a crash can cause.
         async with self._semaphore:
             try:
                 result = await delivery.deliver(out)
             except Exception as error:  # a bug or an unexpected answer: retry, then give up
                 log.exception("outbox: message %s could not be sent", row.id)
                 result = RetryLater(error=f"{type(error).__name__}: {error}")
-        await self._record(row, result)
+            await self._record(row, result)
 
     async def _record(self, row: OutboxMessage, result: Result) -> None:
         if self.observe is not None:

@@ -67,7 +67,7 @@ async def db(settings: Settings) -> AsyncIterator[Database]:
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
-    from tests.helpers import FUZZ_CASES
+    from tests.helpers import FIGURES
 
-    for kind, count in sorted(FUZZ_CASES.items()):
-        terminalreporter.write_line(f"{kind}: {count} cases tried")
+    for name, value in sorted(FIGURES.items()):
+        terminalreporter.write_line(f"{name}: {value}")

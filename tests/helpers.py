@@ -8,8 +8,8 @@ from collections import Counter
 from storage import roles
 from storage.db import Database
 
-# How many generated cases the fuzz tests sent, reported at the end of the run.
-FUZZ_CASES: Counter[str] = Counter()
+# Figures the long tests measure (cases tried, duplicates), printed at the end of the run.
+FIGURES: Counter[str] = Counter()
 
 
 async def grant(db: Database, identity: str, *role_names: str) -> None:

@@ -43,6 +43,8 @@ class FakeSlack:
         self._ts = 1_700_000_000
         self.server: TestServer | None = None
         self.changed = asyncio.Condition()
+        # Seconds each call takes, to make a burst last long enough to interrupt.
+        self.delay = 0.0
 
     # --- control -----------------------------------------------------------------------
 
@@ -100,6 +102,8 @@ class FakeSlack:
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         raw = await request.text()
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if request.content_type == "application/json":
             args = json.loads(raw or "{}")
         else:

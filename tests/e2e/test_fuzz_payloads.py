@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.e2e.conftest import Stack
-from tests.helpers import FUZZ_CASES
+from tests.helpers import FIGURES
 
 ANY_TEXT = st.one_of(
     st.text(max_size=200),
@@ -64,7 +64,7 @@ FUZZ = settings(
 )
 async def test_fuzzed_payloads_never_give_a_5xx(stack: Stack, kind: object, fields: dict) -> None:
     payload = {"type": kind, **fields}
-    FUZZ_CASES["fuzzed Slack payloads"] += 2
+    FIGURES["fuzzed Slack payloads tried"] += 2
     form = urlencode({"payload": json.dumps(payload)})
     status, text = await stack.sender.post(form)
     assert status < 500, (payload, status, text)
@@ -77,7 +77,7 @@ async def test_fuzzed_payloads_never_give_a_5xx(stack: Stack, kind: object, fiel
 async def test_fuzzed_slash_commands_never_give_a_5xx(
     stack: Stack, text: str, user: str, team: str
 ) -> None:
-    FUZZ_CASES["fuzzed slash commands"] += 1
+    FIGURES["fuzzed slash commands tried"] += 1
     body = urlencode({"command": "/track", "text": text, "user_id": user, "team_id": team})
     status, answer = await stack.sender.post(body)
     assert status < 500, (text, user, team, status, answer)
