@@ -8,6 +8,7 @@ import logging
 from adapters.logs import FORMAT, RequestContext
 from tests.e2e.conftest import Stack
 from tests.e2e.slack_client import SIGNING_SECRET
+from tests.helpers import eventually
 
 TOKEN = "xoxb-test-token"
 LOUD = ("slack_sdk", "slack_bolt", "adapters", "bot", "aiohttp")
@@ -27,6 +28,11 @@ async def test_request_ids_and_no_secrets(stack: Stack) -> None:
     try:
         await stack.sender.command("/track", "Teams calls drop after 5 minutes", "UANA")
         await stack.sender.dm("UANA", "where's my ticket?", "EvLog")
+        await stack.slack.wait_for(
+            lambda calls: any(
+                "open requests" in str(c.args) for c in calls if c.method == "chat.postMessage"
+            )
+        )
         body = (
             '{"type":"event_callback","team_id":"T1","event_id":"EvLog","event":'
             '{"type":"message","channel_type":"im","user":"UANA","text":"hi"}}'
@@ -35,7 +41,11 @@ async def test_request_ids_and_no_secrets(stack: Stack) -> None:
             body, content_type="application/json", extra={"X-Request-Id": "dup-check-1"}
         )
         assert status == 200
-        await stack.slack.wait_for(lambda calls: len(calls) >= 4)
+
+        async def duplicate_logged() -> bool:
+            return "EvLog was already handled" in stream.getvalue()
+
+        await eventually(duplicate_logged)
         logging.getLogger("bot.test").info("a token typed by mistake: xoxb-1234-abcd")
     finally:
         root.removeHandler(handler)
