@@ -26,3 +26,19 @@ async def eventually(check, within: float = 10.0) -> None:
         if loop.time() > deadline:
             raise AssertionError(f"still not true after {within}s: {result!r}")
         await asyncio.sleep(0.02)
+
+
+async def enqueue_messages(db: Database, count: int, title: str = "message") -> None:
+    """`count` DMs in the outbox, each to its own person, titled "<title> <n>"."""
+    from bot.views import Card, dump_card
+    from storage import outbox
+
+    async with db.write() as session:
+        for n in range(count):
+            await outbox.enqueue(
+                session=session,
+                platform="slack",
+                op="post",
+                target=f"person:slack:T1:U{n}",
+                payload=dump_card(Card(title=f"{title} {n}", fallback=f"{title} {n}")),
+            )

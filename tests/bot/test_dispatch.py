@@ -11,12 +11,11 @@ from sqlalchemy import select
 
 from bot.dispatch import Dispatcher, GiveUp, Outgoing, Result, RetryLater, Sent
 from bot.settings import Settings
-from bot.views import Card, dump_card
 from storage import outbox
 from storage.db import Database
 from storage.models import OutboxMessage
 from storage.types import utcnow
-from tests.helpers import eventually
+from tests.helpers import enqueue_messages, eventually
 
 
 @dataclass
@@ -37,15 +36,7 @@ class ScriptedPlatform:
 
 
 async def enqueue(db: Database, n: int = 1) -> None:
-    async with db.write() as session:
-        for i in range(n):
-            await outbox.enqueue(
-                session=session,
-                platform="slack",
-                op="post",
-                target="person:slack:T1:U1",
-                payload=dump_card(Card(title=f"message {i}")),
-            )
+    await enqueue_messages(db, n)
 
 
 async def rows(db: Database) -> list[OutboxMessage]:

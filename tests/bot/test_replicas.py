@@ -7,9 +7,9 @@ from collections import Counter
 
 from bot.dispatch import Dispatcher, Outgoing, Result, Sent
 from bot.settings import Settings
-from bot.views import Card, dump_card
 from storage import outbox
 from storage.db import Database
+from tests.helpers import enqueue_messages
 
 MESSAGES = 300
 
@@ -36,15 +36,7 @@ class _Replica:
 
 
 async def test_two_replicas_send_each_message_once(db: Database, settings: Settings) -> None:
-    async with db.write() as session:
-        for n in range(MESSAGES):
-            await outbox.enqueue(
-                session=session,
-                platform="slack",
-                op="post",
-                target=f"person:slack:T1:U{n}",
-                payload=dump_card(Card(title=f"message {n}")),
-            )
+    await enqueue_messages(db, MESSAGES)
     platform = CountingPlatform()
     small_batches = settings.model_copy(update={"outbox_batch": 10})
     other_db = Database(settings.database_url)  # the second replica has its own pool

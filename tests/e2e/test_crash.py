@@ -3,51 +3,31 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from collections import Counter
 from pathlib import Path
 
-from bot.views import Card, dump_card
 from storage import outbox
 from storage.db import Database
 from storage.migrate import migrate
 from tests.e2e.fake_slack import FakeSlack
-from tests.e2e.slack_client import SIGNING_SECRET
-from tests.e2e.test_process import free_port
-from tests.helpers import FIGURES
+from tests.e2e.serve_process import free_port, start_serve
+from tests.helpers import FIGURES, enqueue_messages
 
 BURST = 500
 CONCURRENCY = 8
 
 
 async def start(database_url: str, fake: FakeSlack, cwd: Path) -> asyncio.subprocess.Process:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("CXBOT_", "SLACK_", "PORT"))
-    } | {
-        "CXBOT_DATABASE_URL": database_url,
-        "PORT": str(free_port()),
-        "CXBOT_HOST": "127.0.0.1",
-        "SLACK_BOT_TOKEN": "xoxb-crash-test",
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": fake.url,
-        "CXBOT_OUTBOX_LEASE": "2",
-        "CXBOT_OUTBOX_POLL": "0.1",
-        "CXBOT_OUTBOX_CONCURRENCY": str(CONCURRENCY),
-        "CXBOT_LOG_LEVEL": "WARNING",
-    }
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "adapters.cli",
-        "serve",
-        env=env,
+    return await start_serve(
+        database_url=database_url,
+        fake=fake,
         cwd=cwd,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
+        port=free_port(),
+        CXBOT_OUTBOX_LEASE="2",
+        CXBOT_OUTBOX_POLL="0.1",
+        CXBOT_OUTBOX_CONCURRENCY=str(CONCURRENCY),
+        CXBOT_LOG_LEVEL="WARNING",
     )
 
 
@@ -60,20 +40,12 @@ async def test_kill_9_mid_burst_loses_nothing(
 ) -> None:
     db = Database(database_url)
     await migrate(db)
-    async with db.write() as session:
-        for n in range(BURST):
-            await outbox.enqueue(
-                session=session,
-                platform="slack",
-                op="post",
-                target=f"person:slack:T1:U{n}",
-                payload=dump_card(Card(title=f"burst {n}", fallback=f"burst {n}")),
-            )
+    await enqueue_messages(db, BURST, title="burst")
     fake_slack.delay = 0.01
     first = await start(database_url, fake_slack, tmp_path)
     await fake_slack.wait_for(lambda calls: len(calls) >= BURST // 5, within=60)
     first.send_signal(signal.SIGKILL)
-    await first.wait()
+    await first.communicate()
     before = sum(delivered(fake_slack).values())
     assert before < BURST, "the burst finished before the kill; nothing was tested"
 
@@ -82,7 +54,7 @@ async def test_kill_9_mid_burst_loses_nothing(
         await fake_slack.wait_for(lambda _: len(delivered(fake_slack)) == BURST, within=120)
     finally:
         second.terminate()
-        await second.wait()
+        await second.communicate()
     counts = delivered(fake_slack)
     duplicates = sum(n - 1 for n in counts.values())
     backend = database_url.split("+", 1)[0]

@@ -3,52 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
-import sys
 from pathlib import Path
 
 import aiohttp
 
 from tests.e2e.fake_slack import FakeSlack
-from tests.e2e.slack_client import SIGNING_SECRET, SlackSender
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.e2e.serve_process import free_port, start_serve
+from tests.e2e.slack_client import SlackSender
 
 
 async def test_serve_answers_then_stops_cleanly_on_sigterm(
     database_url: str, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
     port = free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("CXBOT_", "SLACK_", "PORT"))
-    } | {
-        "CXBOT_DATABASE_URL": database_url,
-        "PORT": str(port),
-        "CXBOT_HOST": "127.0.0.1",
-        "SLACK_BOT_TOKEN": "xoxb-process-test",
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": fake_slack.url,
-        "SLACK_TRIAGE_CHANNEL": "CTRIAGE",
-        "PYTHONWARNINGS": "default",
-        "PYTHONASYNCIODEBUG": "0",
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "adapters.cli",
-        "serve",
-        env=env,
+    process = await start_serve(
+        database_url=database_url,
+        fake=fake_slack,
         cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+        port=port,
+        PYTHONWARNINGS="default",
     )
     base = f"http://127.0.0.1:{port}"
     try:
