@@ -9,7 +9,7 @@ stores them until they are delivered.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -95,7 +95,6 @@ class Form:
     choice_label: str
     choices: tuple[tuple[str, str], ...] = ()  # (value, label)
     initial_choice: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 _card_adapter: TypeAdapter[Card] = TypeAdapter(Card)

@@ -159,16 +159,6 @@ async def counts(*, session: AsyncSession) -> dict[str, int]:
     return {state: int(n) for state, n in await session.execute(query)}
 
 
-async def pending_for(*, session: AsyncSession, target: str | None = None) -> list[OutboxMessage]:
-    query = select(OutboxMessage).where(OutboxMessage.state == PENDING)
-    if target is not None:
-        query = query.where(OutboxMessage.target == target)
-    return list(await session.scalars(query.order_by(OutboxMessage.id)))
-
-
-__all__ = ["DEAD", "PENDING", "SENT", "SUPERSEDED"]
-
-
 async def oldest_pending(*, session: AsyncSession) -> datetime | None:
     query = select(func.min(OutboxMessage.created_at)).where(OutboxMessage.state == PENDING)
     return await session.scalar(query)
