@@ -31,6 +31,8 @@ def _setup_logging(settings: Settings) -> None:
     )
     # Alembic says "Context impl SQLiteImpl" on every start; only its warnings matter here.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # APScheduler says "Running job …" every time; cxbot logs each run's outcome itself.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -34,6 +34,17 @@ def new_code() -> str:
     return f"{PREFIX}-{body}{check_character(body)}"
 
 
+def code_for(number: int) -> str:
+    """The code whose body spells `number` in the code alphabet (imports, generated data)."""
+    if not 0 <= number < len(ALPHABET) ** BODY_LENGTH:
+        raise ValueError(f"no code for {number}")
+    body = ""
+    for _ in range(BODY_LENGTH):
+        number, digit = divmod(number, len(ALPHABET))
+        body = ALPHABET[digit] + body
+    return f"{PREFIX}-{body}{check_character(body)}"
+
+
 def _compact(text: str) -> str:
     """Upper case, without spaces, dashes or the IT prefix, look-alikes folded."""
     compact = "".join(ch for ch in text.upper() if ch not in " -_\t.#")

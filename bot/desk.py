@@ -153,21 +153,39 @@ class Desk:
         except CxbotError as error:
             return Reply(card=cards.message(error.message), problem=True)
 
-    async def _track(self, person: Person, text: str) -> Reply:
+    def _route(self, text: str) -> tuple[str, Handler | None, str]:
+        """What `/track <text>` asks for: mine, help, show, open, or one of the words."""
         text = text.strip()
         if not text:
-            return Reply(card=await self.requests.mine(person))
+            return "mine", None, ""
         if text.lower() in ("help", "?"):
-            return self._help(person)
+            return "help", None, ""
         head, rest = _split(text)
         handler = self._words.get(head.lower())
         if handler is not None and rest and _is_code_like(_split(rest)[0]):
-            return await handler(person, rest)
+            return "word", handler, rest
         if handler is not None and head.lower() not in ("update", "cc") and not rest:
-            return self._help(person)
+            return "help", None, ""
         if len(text) <= 16 and _is_code_like(text):
-            return await self._show(person, text)
-        return await self._open(person, text)
+            return "show", None, text
+        return "open", None, text
+
+    def track_only_reads(self, text: str) -> bool:
+        """True when `/track <text>` changes nothing (a list, a lookup, help), so an adapter
+        may acknowledge first and answer after; a change is answered once it is saved."""
+        return self._route(text)[0] in ("mine", "help", "show")
+
+    async def _track(self, person: Person, text: str) -> Reply:
+        kind, handler, rest = self._route(text)
+        if kind == "mine":
+            return Reply(card=await self.requests.mine(person))
+        if kind == "help":
+            return self._help(person)
+        if handler is not None:
+            return await handler(person, rest)
+        if kind == "show":
+            return await self._show(person, rest)
+        return await self._open(person, rest)
 
     async def _chat(self, person: Person, text: str) -> Reply:
         text = text.strip()

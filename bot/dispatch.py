@@ -4,7 +4,8 @@ Platform-neutral: each platform registers a `Delivery` that knows how to send on
 Messages are leased (so a crashed process's messages go out after the lease ends), sent
 concurrently up to a limit, retried with exponential backoff or after the platform's
 `Retry-After`, and given up ("dead") on a permanent error or after too many tries. A row is
-marked sent in the same step that records the platform's message id.
+marked sent in the same step that records the platform's message id; results that arrive
+together are saved together, in one transaction.
 """
 
 from __future__ import annotations
@@ -12,21 +13,25 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.settings import Settings
 from bot.views import Card, load_card
 from storage import outbox
 from storage.db import Database
-from storage.models import OutboxMessage
+from storage.models import CardRef, OutboxMessage
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 300.0
+GATHER_SECONDS = 0.02
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,8 @@ class Sent:
 @dataclass(frozen=True)
 class RetryLater:
     error: str
+    # Set when the platform said how long to wait (a 429's Retry-After): everything for
+    # that platform then waits that long, and the wait does not count as a failed try.
     after_seconds: float | None = None
 
 
@@ -63,6 +70,63 @@ Result = Sent | RetryLater | GiveUp
 
 class Delivery(Protocol):
     async def deliver(self, message: Outgoing) -> Result: ...
+
+
+class Pace:
+    """How fast one platform takes messages, learned from its first "too many".
+
+    Until a platform rate-limits, messages go as fast as the concurrency allows. When it
+    answers 429, nothing more goes to it for its Retry-After, and the number it accepted in
+    the second before is its limit: from then on each send books a moment such that no
+    second holds more than that many, the way Slack counts. The limit is forgotten after a
+    quiet spell, in case it was raised.
+    """
+
+    WINDOW = 1.0
+    # Our clock and the platform's differ by the network; keep a little clear of the edge.
+    MARGIN = 0.02
+    FORGET_AFTER = 300.0
+
+    def __init__(self) -> None:
+        self.limit: int | None = None
+        self.booked: deque[float] = deque(maxlen=10_000)
+        self._taken: deque[float] = deque(maxlen=10_000)
+        self._limited_at = 0.0
+        # The event-loop time before which nothing is sent.
+        self.paused_until = 0.0
+
+    def book(self, now: float) -> float:
+        """The moment the next send may go (now, or a little later); booked for it."""
+        if self.limit is not None and now - self._limited_at > self.FORGET_AFTER:
+            self.limit = None
+        at = now
+        if self.limit is not None and len(self.booked) >= self.limit:
+            at = max(now, self.booked[-self.limit] + self.WINDOW + self.MARGIN)
+        if self.booked and at < self.booked[-1]:
+            at = self.booked[-1]
+        self.booked.append(at)
+        return at
+
+    def taken(self, booked_at: float) -> None:
+        """A message booked for `booked_at` was accepted."""
+        self._taken.append(booked_at)
+
+    def limited(self, now: float) -> None:
+        """The platform said "too many": keep to what it took in the last second."""
+        accepted = sum(1 for at in self._taken if now - self.WINDOW < at <= now)
+        self.limit = max(1, accepted)
+        self._limited_at = now
+
+    def pause(self, now: float, seconds: float) -> bool:
+        """The platform asked us to wait `seconds`; True when that waits longer than before."""
+        self.limited(now)
+        if now + seconds <= self.paused_until:
+            return False
+        self.paused_until = now + seconds
+        return True
+
+    def pause_left(self, now: float) -> float:
+        return max(0.0, self.paused_until - now)
 
 
 def backoff(attempts: int) -> float:
@@ -87,6 +151,9 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._semaphore = asyncio.Semaphore(settings.outbox_concurrency)
+        self._unsaved: list[tuple[OutboxMessage, Result, asyncio.Future[None]]] = []
+        self._pace: dict[str, Pace] = defaultdict(Pace)
+        self._saver: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         self._wake.set()
@@ -103,36 +170,59 @@ class Dispatcher:
                 sent = 0
             if sent:
                 continue
-            waiters = {
-                asyncio.ensure_future(self._wake.wait()),
-                asyncio.ensure_future(self._stopping.wait()),
-            }
-            _, pending = await asyncio.wait(
-                waiters,
-                timeout=self.settings.outbox_poll_seconds,
-                return_when=asyncio.FIRST_COMPLETED,
-            )
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+            try:
+                async with asyncio.timeout(self._next_wait()):
+                    await self._wake.wait()
+            except TimeoutError:
+                continue
+            if not self._stopping.is_set():
+                # Changes that come together (several taps, a busy minute) go out together:
+                # one claim for the lot rather than one each.
+                await asyncio.sleep(GATHER_SECONDS)
 
     def stop(self) -> None:
         self._stopping.set()
+        self._wake.set()
+
+    # --- rate limits -------------------------------------------------------------------------
+
+    def _now(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    def _pause(self, platform: str, seconds: float) -> None:
+        if self._pace[platform].pause(self._now(), seconds):
+            log.info("outbox: %s asked us to wait %.1fs; pausing its messages", platform, seconds)
+
+    def _ready_platforms(self) -> list[str]:
+        now = self._now()
+        return [p for p in self.deliveries if not self._pace[p].pause_left(now)]
+
+    def _next_wait(self) -> float:
+        """Until the next poll, or sooner when a paused platform may send again."""
+        now = self._now()
+        waits = [pace.pause_left(now) for pace in self._pace.values()]
+        return min([self.settings.outbox_poll_seconds, *(w for w in waits if w > 0)])
+
+    def _pause_left(self, platform: str) -> float:
+        return self._pace[platform].pause_left(self._now())
 
     async def drain_once(self) -> int:
         """Claims one batch of due messages and sends them. Returns how many were tried."""
-        if not self.deliveries:
+        platforms = self._ready_platforms()
+        if not platforms:
             return 0
         now = utcnow()
         async with self.db.write() as session:
             rows = await outbox.claim(
                 session=session,
-                platforms=list(self.deliveries),
+                platforms=platforms,
                 now=now,
                 lease_until=now + timedelta(seconds=self.settings.outbox_lease_seconds),
                 limit=self.settings.outbox_batch,
             )
-            batch = [await self._outgoing(session, row) for row in rows]
+            keys = [row.card_key for row in rows if row.card_key and row.op == "upsert"]
+            refs = await outbox.card_refs(session=session, card_keys=keys) if keys else {}
+            batch = [self._outgoing(row, refs.get(row.card_key or "")) for row in rows]
         await asyncio.gather(*(self._send(row, out) for row, out in batch))
         return len(batch)
 
@@ -142,12 +232,9 @@ class Dispatcher:
             if not await self.drain_once():
                 return
 
-    async def _outgoing(
-        self, session: object, row: OutboxMessage
-    ) -> tuple[OutboxMessage, Outgoing]:
-        ref = None
-        if row.card_key is not None and row.op == "upsert":
-            ref = await outbox.card_ref(session=session, card_key=row.card_key)
+    def _outgoing(self, row: OutboxMessage, ref: CardRef | None) -> tuple[OutboxMessage, Outgoing]:
+        if row.op != "upsert":
+            ref = None
         try:
             card = load_card(row.payload)
         except ValueError:
@@ -168,45 +255,78 @@ class Dispatcher:
         # The slot is held until the result is saved: at most `outbox_concurrency` messages
         # are ever sent-but-not-recorded, which bounds the duplicates a crash can cause.
         async with self._semaphore:
+            if paused := self._pause_left(row.platform):
+                # Claimed before the platform asked us to wait: back in line, untried.
+                await self._record(row, RetryLater("waiting out a rate limit", paused))
+                return
+            pace, now = self._pace[row.platform], self._now()
+            booked_at = pace.book(now)
+            await asyncio.sleep(booked_at - now)
             try:
                 result = await delivery.deliver(out)
             except Exception as error:  # a bug or an unexpected answer: retry, then give up
                 log.exception("outbox: message %s could not be sent", row.id)
                 result = RetryLater(error=f"{type(error).__name__}: {error}")
+            if isinstance(result, Sent):
+                pace.taken(booked_at)
+            if isinstance(result, RetryLater) and result.after_seconds is not None:
+                self._pause(row.platform, result.after_seconds)
             await self._record(row, result)
 
     async def _record(self, row: OutboxMessage, result: Result) -> None:
+        """Saves one result; waits until it is committed, alongside any that came with it."""
         if self.observe is not None:
             kind = {Sent: "sent", GiveUp: "gave_up"}.get(type(result), "retry")
             self.observe(row.platform, kind)
-        async with self.db.write() as session:
-            if isinstance(result, Sent):
-                await outbox.mark_sent(
-                    session=session,
-                    message_id=row.id,
-                    platform=row.platform,
-                    channel=result.channel,
-                    platform_message_id=result.message_id,
-                    card_key=row.card_key,
-                )
-            elif isinstance(result, GiveUp):
-                log.warning("outbox: message %s given up: %s", row.id, result.error)
-                await outbox.mark_dead(session=session, message_id=row.id, error=result.error)
+        saved: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._unsaved.append((row, result, saved))
+        if self._saver is None or self._saver.done():
+            self._saver = asyncio.create_task(self._save_unsaved())
+        await saved
+
+    async def _save_unsaved(self) -> None:
+        while self._unsaved:
+            batch, self._unsaved = self._unsaved, []
+            try:
+                async with self.db.write() as session:
+                    for row, result, _ in batch:
+                        await self._save(session, row, result)
+            except Exception as error:
+                for _, _, saved in batch:
+                    saved.set_exception(error)
             else:
-                delay = result.after_seconds
-                if delay is None:
-                    delay = backoff(row.attempts)
-                state = await outbox.mark_retry(
-                    session=session,
-                    message_id=row.id,
-                    at=utcnow() + timedelta(seconds=delay),
-                    error=result.error,
-                    max_attempts=self.settings.outbox_max_attempts,
-                )
-                log.info(
-                    "outbox: message %s will be retried in %.1fs (%s): %s",
-                    row.id,
-                    delay,
-                    state,
-                    result.error,
-                )
+                for _, _, saved in batch:
+                    saved.set_result(None)
+
+    async def _save(self, session: AsyncSession, row: OutboxMessage, result: Result) -> None:
+        if isinstance(result, Sent):
+            await outbox.mark_sent(
+                session=session,
+                message_id=row.id,
+                platform=row.platform,
+                channel=result.channel,
+                platform_message_id=result.message_id,
+                card_key=row.card_key,
+            )
+        elif isinstance(result, GiveUp):
+            log.warning("outbox: message %s given up: %s", row.id, result.error)
+            await outbox.mark_dead(session=session, message_id=row.id, error=result.error)
+        else:
+            delay = result.after_seconds
+            if delay is None:
+                delay = backoff(row.attempts)
+            state = await outbox.mark_retry(
+                session=session,
+                message_id=row.id,
+                at=utcnow() + timedelta(seconds=delay),
+                error=result.error,
+                max_attempts=self.settings.outbox_max_attempts,
+                counts=result.after_seconds is None,
+            )
+            log.info(
+                "outbox: message %s will be retried in %.1fs (%s): %s",
+                row.id,
+                delay,
+                state,
+                result.error,
+            )

@@ -35,6 +35,7 @@ TIMELINE_ASSIGNED = "{who} is looking after this"
 TIMELINE_STATUS = "Status changed to {status}"
 TIMELINE_RESOLVED = "Marked as resolved"
 TIMELINE_REOPENED = "Reopened"
+AUTO_CLOSED = "Closed {days} days after it was resolved. Not fixed? Reply `/track reopen {code}`."
 YOU = "You"
 IT_SUPPORT = "IT support"
 

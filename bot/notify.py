@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+import time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,8 +31,18 @@ async def post(*, session: AsyncSession, identity: str, card: Card) -> None:
 
 
 async def upsert(
-    *, session: AsyncSession, platform: str, target: str, card_key: str, card: Card
+    *,
+    session: AsyncSession,
+    platform: str,
+    target: str,
+    card_key: str,
+    card: Card,
+    supersede: bool = True,
 ) -> None:
+    """Posts a card, or updates it in place once posted.
+
+    `supersede=False`: the card is new, or its older updates were already set aside.
+    """
     await outbox.enqueue(
         session=session,
         platform=platform,
@@ -39,35 +50,68 @@ async def upsert(
         target=target,
         payload=dump_card(card),
         card_key=card_key,
+        supersede=supersede,
     )
 
 
-async def usual_seconds(session: AsyncSession) -> float | None:
-    """The median time to resolve lately; None until there is enough to go on."""
-    times = await store.recent_resolution_times(session=session)
-    return statistics.median(times) if len(times) >= MIN_SAMPLES else None
+class UsualTime:
+    """The median time to resolve lately; None until there is enough to go on.
+
+    Once known it is reused for a minute: it moves slowly, and every change shows it.
+    """
+
+    REUSE_SECONDS = 60.0
+
+    def __init__(self) -> None:
+        self._known: tuple[float, float] | None = None
+
+    async def seconds(self, session: AsyncSession) -> float | None:
+        now = time.monotonic()
+        if self._known is not None and now - self._known[0] < self.REUSE_SECONDS:
+            return self._known[1]
+        times = await store.recent_resolution_times(session=session)
+        if len(times) < MIN_SAMPLES:
+            return None
+        self._known = (now, statistics.median(times))
+        return self._known[1]
 
 
-async def refresh_cards(*, session: AsyncSession, request: Request) -> None:
-    """Re-renders the requester's tracking card and the triage card in place."""
-    everything = await store.timeline(session=session, request_id=request.id, public_only=False)
+async def refresh_cards(
+    *,
+    session: AsyncSession,
+    request: Request,
+    usual: UsualTime,
+    new_entry: TimelineEntry | None = None,
+) -> None:
+    """Re-renders the requester's tracking card and the triage card in place.
+
+    `new_entry`: the request was just opened and this is its whole timeline.
+    """
+    tracking, triage = f"tracking:{request.id}", f"triage:{request.id}"
+    if new_entry is not None:
+        everything = [new_entry]
+    else:
+        everything = await store.timeline(session=session, request_id=request.id, public_only=False)
+        await outbox.supersede_updates(session=session, card_keys=[tracking, triage])
     public = [entry for entry in everything if entry.public]
     platform, target = person_target(request.requester)
     await upsert(
         session=session,
         platform=platform,
         target=target,
-        card_key=f"tracking:{request.id}",
+        card_key=tracking,
         card=cards.tracking_card(
-            request, public, viewer=request.requester, usual_seconds=await usual_seconds(session)
+            request, public, viewer=request.requester, usual_seconds=await usual.seconds(session)
         ),
+        supersede=False,
     )
     await upsert(
         session=session,
         platform=platform,
         target=TRIAGE,
-        card_key=f"triage:{request.id}",
+        card_key=triage,
         card=cards.triage_card(request, everything),
+        supersede=False,
     )
 
 
@@ -75,16 +119,31 @@ async def tell_everyone(
     *, session: AsyncSession, request: Request, entry: TimelineEntry, actor: str
 ) -> None:
     """A DM to the requester and the watchers (not the person who made the change)."""
-    card = cards.notice(request, entry)
     people = [request.requester, *await store.watchers(session=session, request_id=request.id)]
+    if all(identity == actor for identity in people):
+        return
+    card = cards.notice(request, entry)
     for identity in dict.fromkeys(people):
         if identity != actor:
             await post(session=session, identity=identity, card=card)
 
 
 async def changed(
-    *, session: AsyncSession, request: Request, entry: TimelineEntry, actor: str
+    *,
+    session: AsyncSession,
+    request: Request,
+    entry: TimelineEntry,
+    actor: str,
+    usual: UsualTime,
 ) -> None:
-    await refresh_cards(session=session, request=request)
+    """The cards and DMs one change to a request causes."""
+    await refresh_cards(session=session, request=request, usual=usual)
     if entry.public:
         await tell_everyone(session=session, request=request, entry=entry, actor=actor)
+
+
+async def opened(
+    *, session: AsyncSession, request: Request, entry: TimelineEntry, usual: UsualTime
+) -> None:
+    """The first cards of a request just opened: nothing to replace, no one else to tell."""
+    await refresh_cards(session=session, request=request, usual=usual, new_entry=entry)

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     survey_open_days: int = Field(14, ge=1, validation_alias=_env("CXBOT_SURVEY_OPEN_DAYS"))
     # Someone asked to rate within this many days is not asked again (survey fatigue).
     survey_cooldown_days: int = Field(7, ge=0, validation_alias=_env("CXBOT_SURVEY_COOLDOWN_DAYS"))
+    # A resolved request closes itself this many days later unless reopened.
+    close_after_days: int = Field(5, ge=1, validation_alias=_env("CXBOT_CLOSE_AFTER_DAYS"))
+    # How often the timed jobs look for work, in seconds.
+    jobs_every_seconds: float = Field(900.0, ge=0.1, validation_alias=_env("CXBOT_JOBS_EVERY"))
     max_request_chars: int = Field(3000, ge=100, validation_alias=_env("CXBOT_MAX_REQUEST_CHARS"))
 
     # Outbox delivery.

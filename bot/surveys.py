@@ -31,18 +31,28 @@ async def ask(*, session: AsyncSession, request: Request, settings: Settings) ->
         if last is not None and settings.survey_cooldown_days and utcnow() - last < cooldown:
             return False
     closes_at = utcnow() + timedelta(days=settings.survey_open_days)
-    await store.open_survey(
-        session=session, request_id=request.id, requester=request.requester, closes_at=closes_at
-    )
-    chosen = await store.ratings_for(
-        session=session, request_id=request.id, rater=request.requester
-    )
-    await _send_card(session, request, chosen)
+    if existing is None:
+        await store.add_survey(
+            session=session, request_id=request.id, requester=request.requester, closes_at=closes_at
+        )
+        chosen: dict[str, int] = {}
+    else:  # resolved again after a reopen: the same survey, open once more
+        existing.sent_at = utcnow()
+        existing.closes_at = closes_at
+        chosen = await store.ratings_for(
+            session=session, request_id=request.id, rater=request.requester
+        )
+    await _send_card(session, request, chosen, new=existing is None)
     return True
 
 
 async def _send_card(
-    session: AsyncSession, request: Request, chosen: dict[str, int], *, open_: bool = True
+    session: AsyncSession,
+    request: Request,
+    chosen: dict[str, int],
+    *,
+    open_: bool = True,
+    new: bool = False,
 ) -> None:
     platform, target = notify.person_target(request.requester)
     await notify.upsert(
@@ -51,6 +61,7 @@ async def _send_card(
         target=target,
         card_key=f"survey:{request.id}",
         card=cards.rating_card(request, chosen, open_=open_),
+        supersede=not new,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +20,10 @@ from storage.models import Request
 from storage.types import utcnow
 
 _CODE_ATTEMPTS = 20
+# Who the timeline shows for what cxbot does by itself.
+SYSTEM = "system:cxbot"
+# Requests closed per transaction by the closing job.
+_CLOSE_BATCH = 200
 _MENTION = re.compile(r"@((?:slack|teams|console):[A-Za-z0-9._-]+:[A-Za-z0-9._-]+)")
 
 
@@ -33,6 +38,7 @@ class Requests:
         self.db = db
         self.settings = settings
         self.wake = wake
+        self.usual = notify.UsualTime()
 
     # --- finding -------------------------------------------------------------------------
 
@@ -92,11 +98,13 @@ class Requests:
                 status=Status.RECEIVED,
             )
             entry = await store.add_entry(
-                session=session, request=request, actor=person.identity, kind="opened"
+                session=session,
+                request=request,
+                actor=person.identity,
+                kind="opened",
+                at=request.created_at,
             )
-            await notify.changed(
-                session=session, request=request, entry=entry, actor=person.identity
-            )
+            await notify.opened(session=session, request=request, entry=entry, usual=self.usual)
         self.wake()
         return request
 
@@ -146,7 +154,11 @@ class Requests:
                 status=Status.REOPENED,
             )
             await notify.changed(
-                session=session, request=request, entry=entry, actor=person.identity
+                session=session,
+                request=request,
+                entry=entry,
+                actor=person.identity,
+                usual=self.usual,
             )
         self.wake()
         return request
@@ -178,7 +190,11 @@ class Requests:
                 status=request.status,
             )
             await notify.changed(
-                session=session, request=request, entry=entry, actor=person.identity
+                session=session,
+                request=request,
+                entry=entry,
+                actor=person.identity,
+                usual=self.usual,
             )
         self.wake()
         return request, True
@@ -227,7 +243,11 @@ class Requests:
                 status=new_status,
             )
             await notify.changed(
-                session=session, request=request, entry=entry, actor=person.identity
+                session=session,
+                request=request,
+                entry=entry,
+                actor=person.identity,
+                usual=self.usual,
             )
         self.wake()
         return request
@@ -267,8 +287,45 @@ class Requests:
             text=note,
             status=Status.RESOLVED,
         )
-        await notify.changed(session=session, request=request, entry=entry, actor=person.identity)
+        await notify.changed(
+            session=session, request=request, entry=entry, actor=person.identity, usual=self.usual
+        )
         return request
+
+    # --- timed ----------------------------------------------------------------------------
+
+    async def close_resolved(self) -> str:
+        """Closes requests resolved `close_after_days` ago and not reopened since."""
+        days = self.settings.close_after_days
+        closed = 0
+        while True:
+            now = utcnow()
+            async with self.db.write() as session:
+                due = await store.resolved_before(
+                    session=session,
+                    status=Status.RESOLVED,
+                    before=now - timedelta(days=days),
+                    limit=_CLOSE_BATCH,
+                )
+                for request in due:
+                    request.status = Status.CLOSED
+                    request.closed_at = now
+                    await store.add_entry(
+                        session=session,
+                        request=request,
+                        actor=SYSTEM,
+                        kind="closed",
+                        text=m.AUTO_CLOSED.format(days=days, code=request.code),
+                        status=Status.CLOSED,
+                        at=now,
+                    )
+                    await notify.refresh_cards(session=session, request=request, usual=self.usual)
+            closed += len(due)
+            if len(due) < _CLOSE_BATCH:
+                break
+        if closed:
+            self.wake()
+        return f"closed {closed}"
 
     async def follow(self, person: Person, typed: str, *, on: bool = True) -> Request:
         async with self.db.write() as session:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
@@ -136,3 +136,20 @@ class InboundEvent(SQLModel, table=True):
 
     event_id: str = Field(max_length=200, primary_key=True)
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class JobRun(SQLModel, table=True):
+    """One period of one scheduled job, claimed by the replica that runs it.
+
+    The primary key is the lock: whichever replica inserts (job, slot) first runs that
+    period; the others find the row there and skip it.
+    """
+
+    __tablename__ = "job_runs"
+
+    job: str = Field(max_length=64, primary_key=True)
+    slot: int = Field(primary_key=True, sa_type=BigInteger)
+    owner: str = Field(max_length=200)
+    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    finished_at: datetime | None = _when(nullable=True)
+    outcome: str = Field(default="", max_length=500)

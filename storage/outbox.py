@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import Integer, bindparam, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -24,25 +24,67 @@ async def enqueue(
     target: str,
     payload: dict[str, Any],
     card_key: str | None = None,
+    supersede: bool = True,
 ) -> OutboxMessage:
-    """Adds a message; a card update replaces older unclaimed updates of the same card."""
-    now = utcnow()
-    if card_key is not None:
-        await session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.card_key == card_key,
-                OutboxMessage.state == PENDING,
-                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-            )
-            .values(state=SUPERSEDED)
-        )
+    """Adds a message; a card update replaces older unclaimed updates of the same card.
+
+    `supersede=False` when the caller has already done that (see `supersede`) or the card
+    is new. The row is written with the transaction's next flush, together with its siblings.
+    """
+    if card_key is not None and supersede:
+        await supersede_updates(session=session, card_keys=[card_key])
     message = OutboxMessage(
         platform=platform, op=op, target=target, payload=payload, card_key=card_key
     )
     session.add(message)
-    await session.flush()
     return message
+
+
+_SUPERSEDE = (
+    update(OutboxMessage)
+    .where(
+        OutboxMessage.card_key.in_(bindparam("card_keys", expanding=True)),
+        OutboxMessage.state == PENDING,
+        or_(
+            OutboxMessage.claimed_until.is_(None),
+            OutboxMessage.claimed_until < bindparam("now"),
+        ),
+    )
+    .values(state=SUPERSEDED)
+)
+
+
+async def supersede_updates(*, session: AsyncSession, card_keys: list[str]) -> None:
+    """Pending, unclaimed updates of these cards will not be sent: newer ones follow."""
+    await session.execute(_SUPERSEDE, {"card_keys": card_keys, "now": utcnow()})
+
+
+def _claim_query(*, skip_locked: bool) -> Any:
+    earlier = aliased(OutboxMessage)
+    waits_for_earlier = exists().where(
+        earlier.card_key == OutboxMessage.card_key,
+        earlier.id < OutboxMessage.id,
+        earlier.state == PENDING,
+    )
+    now = bindparam("now")
+    query = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.state == PENDING,
+            OutboxMessage.platform.in_(bindparam("platforms", expanding=True)),
+            OutboxMessage.next_attempt_at <= now,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+            or_(OutboxMessage.card_key.is_(None), ~waits_for_earlier),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(bindparam("limit", type_=Integer))
+    )
+    return query.with_for_update(skip_locked=True, of=OutboxMessage) if skip_locked else query
+
+
+# Built once; the dispatcher asks several times a second.
+_CLAIM = _claim_query(skip_locked=False)
+_CLAIM_SKIP_LOCKED = _claim_query(skip_locked=True)
 
 
 async def claim(
@@ -53,36 +95,23 @@ async def claim(
     lease_until: datetime,
     limit: int,
 ) -> list[OutboxMessage]:
-    """Due messages, leased to this dispatcher. A card's updates go out in order."""
-    earlier = aliased(OutboxMessage)
-    waits_for_earlier = exists().where(
-        earlier.card_key == OutboxMessage.card_key,
-        earlier.id < OutboxMessage.id,
-        earlier.state == PENDING,
-    )
-    query = (
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.state == PENDING,
-            OutboxMessage.platform.in_(platforms),
-            OutboxMessage.next_attempt_at <= now,
-            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-            or_(OutboxMessage.card_key.is_(None), ~waits_for_earlier),
-        )
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    )
-    if session.bind.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=OutboxMessage)
-    rows = list(await session.scalars(query))
+    """Due messages, leased to this dispatcher. A card's updates go out in order.
+
+    On PostgreSQL, rows another replica is claiming are skipped, not waited for.
+    """
+    query = _CLAIM_SKIP_LOCKED if session.bind.dialect.name == "postgresql" else _CLAIM
+    params = {"platforms": platforms, "now": now, "limit": limit}
+    rows = list(await session.scalars(query, params))
     for row in rows:
         row.claimed_until = lease_until
     await session.flush()
     return rows
 
 
-async def card_ref(*, session: AsyncSession, card_key: str) -> CardRef | None:
-    return await session.get(CardRef, card_key)
+async def card_refs(*, session: AsyncSession, card_keys: list[str]) -> dict[str, CardRef]:
+    """Where each of these cards already is, for the ones posted before."""
+    query = select(CardRef).where(CardRef.card_key.in_(card_keys))
+    return {ref.card_key: ref for ref in await session.scalars(query)}
 
 
 async def mark_sent(
@@ -125,13 +154,24 @@ async def mark_sent(
 
 
 async def mark_retry(
-    *, session: AsyncSession, message_id: int, at: datetime, error: str, max_attempts: int
+    *,
+    session: AsyncSession,
+    message_id: int,
+    at: datetime,
+    error: str,
+    max_attempts: int,
+    counts: bool = True,
 ) -> str:
-    """Schedules another try, or gives up after `max_attempts`. Returns the new state."""
+    """Schedules another try, or gives up after `max_attempts` counted tries.
+
+    `counts=False` for a wait the platform asked for (rate limited): not the message's fault.
+    Returns the new state.
+    """
     row = await session.get(OutboxMessage, message_id)
     if row is None or row.state != PENDING:
         return row.state if row else DEAD
-    row.attempts += 1
+    if counts:
+        row.attempts += 1
     row.last_error = error[:2000]
     row.claimed_until = None
     if row.attempts >= max_attempts:

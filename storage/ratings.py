@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Rating, Survey
@@ -21,17 +21,11 @@ async def last_survey_sent(*, session: AsyncSession, requester: str) -> datetime
     return await session.scalar(query)
 
 
-async def open_survey(
+async def add_survey(
     *, session: AsyncSession, request_id: int, requester: str, closes_at: datetime
 ) -> Survey:
-    existing = await session.get(Survey, request_id)
-    if existing is not None:
-        existing.sent_at = utcnow()
-        existing.closes_at = closes_at
-        return existing
     survey = Survey(request_id=request_id, requester=requester, closes_at=closes_at)
     session.add(survey)
-    await session.flush()
     return survey
 
 
@@ -50,11 +44,14 @@ async def save_rating(
     await session.execute(statement)
 
 
+_RATINGS_FOR = select(Rating.dimension, Rating.score).where(
+    Rating.request_id == bindparam("request_id"), Rating.rater == bindparam("rater")
+)
+
+
 async def ratings_for(*, session: AsyncSession, request_id: int, rater: str) -> dict[str, int]:
-    query = select(Rating.dimension, Rating.score).where(
-        Rating.request_id == request_id, Rating.rater == rater
-    )
-    return {dimension: score for dimension, score in await session.execute(query)}
+    rows = await session.execute(_RATINGS_FOR, {"request_id": request_id, "rater": rater})
+    return {dimension: score for dimension, score in rows}
 
 
 async def summary(*, session: AsyncSession, since: datetime) -> dict[str, tuple[float, int]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Request, TimelineEntry, Watcher
@@ -21,19 +21,46 @@ async def code_exists(*, session: AsyncSession, code: str) -> bool:
 async def add_request(
     *, session: AsyncSession, code: str, requester: str, title: str, status: str
 ) -> Request:
-    request = Request(code=code, requester=requester, title=title, status=status)
+    now = utcnow()
+    request = Request(
+        code=code,
+        requester=requester,
+        title=title,
+        status=status,
+        created_at=now,
+        updated_at=now,
+        public_at=now,
+    )
     session.add(request)
     await session.flush()
     return request
 
 
+# The hottest queries are built once and bound to values each time: building a statement
+# costs more than running it on an indexed column.
+_BY_CODE = select(Request).where(Request.code == bindparam("code"))
+_BY_CODE_FOR_UPDATE = _BY_CODE.with_for_update()
+_TIMELINE = (
+    select(TimelineEntry)
+    .where(TimelineEntry.request_id == bindparam("request_id"))
+    .order_by(TimelineEntry.at, TimelineEntry.id)
+)
+_PUBLIC_TIMELINE = _TIMELINE.where(TimelineEntry.public.is_(True))
+_WATCHERS = (
+    select(Watcher.identity)
+    .where(Watcher.request_id == bindparam("request_id"))
+    .order_by(Watcher.identity)
+)
+_IS_WATCHING = select(Watcher.identity).where(
+    Watcher.request_id == bindparam("request_id"), Watcher.identity == bindparam("identity")
+)
+
+
 async def get_by_code(
     *, session: AsyncSession, code: str, for_update: bool = False
 ) -> Request | None:
-    query = select(Request).where(Request.code == code)
-    if for_update:
-        query = query.with_for_update()
-    return await session.scalar(query)
+    query = _BY_CODE_FOR_UPDATE if for_update else _BY_CODE
+    return await session.scalar(query, {"code": code})
 
 
 async def visible_codes(*, session: AsyncSession, identity: str, limit: int = 200) -> list[str]:
@@ -106,22 +133,17 @@ async def add_entry(
 async def timeline(
     *, session: AsyncSession, request_id: int, public_only: bool
 ) -> list[TimelineEntry]:
-    query = select(TimelineEntry).where(TimelineEntry.request_id == request_id)
-    if public_only:
-        query = query.where(TimelineEntry.public.is_(True))
-    return list(await session.scalars(query.order_by(TimelineEntry.at, TimelineEntry.id)))
+    query = _PUBLIC_TIMELINE if public_only else _TIMELINE
+    return list(await session.scalars(query, {"request_id": request_id}))
 
 
 async def watchers(*, session: AsyncSession, request_id: int) -> list[str]:
-    query = select(Watcher.identity).where(Watcher.request_id == request_id)
-    return list(await session.scalars(query.order_by(Watcher.identity)))
+    return list(await session.scalars(_WATCHERS, {"request_id": request_id}))
 
 
 async def is_watching(*, session: AsyncSession, request_id: int, identity: str) -> bool:
-    query = select(Watcher.identity).where(
-        Watcher.request_id == request_id, Watcher.identity == identity
-    )
-    return await session.scalar(query) is not None
+    found = await session.scalar(_IS_WATCHING, {"request_id": request_id, "identity": identity})
+    return found is not None
 
 
 async def add_watcher(*, session: AsyncSession, request_id: int, identity: str) -> bool:
@@ -170,3 +192,18 @@ async def recent_resolution_times(*, session: AsyncSession, limit: int = 200) ->
     )
     rows = await session.execute(query)
     return [(resolved - created).total_seconds() for created, resolved in rows]
+
+
+async def resolved_before(
+    *, session: AsyncSession, status: str, before: datetime, limit: int
+) -> list[Request]:
+    """Requests still in `status` (resolved) whose resolution is older than `before`."""
+    query = (
+        select(Request)
+        .where(Request.status == status, Request.resolved_at < before)
+        .order_by(Request.resolved_at)
+        .limit(limit)
+    )
+    if session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(await session.scalars(query))

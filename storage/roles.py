@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import RoleGrant
 from storage.types import utcnow
 from storage.upsert import insert_for
 
+# Built once: asked on every command and tap, so not rebuilt each time.
+_ROLES_OF = select(RoleGrant.role).where(RoleGrant.identity == bindparam("identity"))
+
 
 async def roles_of(*, session: AsyncSession, identity: str) -> set[str]:
-    query = select(RoleGrant.role).where(RoleGrant.identity == identity)
-    return set(await session.scalars(query))
+    return set(await session.scalars(_ROLES_OF, {"identity": identity}))
 
 
 async def grant(*, session: AsyncSession, identity: str, role: str) -> bool:

@@ -12,6 +12,20 @@ from storage.db import Database
 FIGURES: Counter[str] = Counter()
 
 
+async def reset_postgres(url: str) -> None:
+    """Empties a scratch PostgreSQL database: its public schema, dropped and made again."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        await engine.dispose()
+
+
 async def grant(db: Database, identity: str, *role_names: str) -> None:
     async with db.write() as session:
         for role in role_names:

@@ -6,6 +6,7 @@ answers the person politely whatever happens.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -13,10 +14,12 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.render import action_name, render_blocks, render_modal, render_text
 from bot import cards
@@ -29,6 +32,8 @@ from bot.views import Card
 log = logging.getLogger(__name__)
 
 FORM_CALLBACK = "cx_form"
+RESPOND_TIMEOUT = 10
+AFTER_ACK_CONCURRENCY = 2
 SHORTCUT_CALLBACK = "track_message"
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
@@ -110,13 +115,18 @@ def build_app(*, client: AsyncWebClient, signing_secret: str, desk: Desk) -> Asy
         authorize=BotIdentity(client).as_function(),
         process_before_response=False,
     )
-    Listeners(desk).register(app)
+    Listeners(desk, client.session).register(app)
     return app
 
 
 class Listeners:
-    def __init__(self, desk: Desk) -> None:
+    def __init__(self, desk: Desk, http: aiohttp.ClientSession | None = None) -> None:
         self.desk = desk
+        # For answers sent to a slash command's response_url after its acknowledgement.
+        self.http = http
+        # Work done after an acknowledgement takes turns, a few at a time, so that a burst
+        # of it never keeps the next person's acknowledgement waiting.
+        self.after_ack = asyncio.Semaphore(AFTER_ACK_CONCURRENCY)
 
     def register(self, app: AsyncApp) -> None:
         app.command("/track")(self.track)
@@ -143,23 +153,59 @@ class Listeners:
     # --- slash commands ------------------------------------------------------------------------
 
     async def track(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        identity = slack_identity(_team(body), str(body.get("user_id", "")))
+        text = str(body.get("text") or "")
+        if self.desk.track_only_reads(text) and body.get("response_url"):
+            await ack()
+            await self._answer_after(body, lambda: self.desk.track(identity, text))
+            return
+
         async def work() -> None:
-            identity = slack_identity(_team(body), str(body.get("user_id", "")))
-            text = str(body.get("text") or "")
-            if text.lower().startswith("cc "):
-                text = mentions_to_identities(text, _team(body))
-            reply = await self.desk.track(identity, text)
+            typed = text
+            if typed.lower().startswith("cc "):
+                typed = mentions_to_identities(typed, _team(body))
+            # A change is acknowledged once it is saved, so "it's in" is never a promise.
+            reply = await self.desk.track(identity, typed)
             await ack(**_ephemeral(reply.card or cards.message(m.SOMETHING_WRONG)))
 
         await self._guarded(ack, work)
 
     async def summary(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        identity = slack_identity(_team(body), str(body.get("user_id", "")))
+        text = str(body.get("text") or "")
+        if body.get("response_url"):
+            await ack()
+            await self._answer_after(body, lambda: self.desk.summary(identity, text))
+            return
+
         async def work() -> None:
-            identity = slack_identity(_team(body), str(body.get("user_id", "")))
-            reply = await self.desk.summary(identity, str(body.get("text") or ""))
+            reply = await self.desk.summary(identity, text)
             await ack(**_ephemeral(reply.card or cards.message(m.SOMETHING_WRONG)))
 
         await self._guarded(ack, work)
+
+    async def _answer_after(
+        self, body: dict[str, Any], answer: Callable[[], Awaitable[Reply]]
+    ) -> None:
+        """Answers an acknowledged command through its response_url, politely on failure."""
+        async with self.after_ack:
+            await self._answer(body, answer)
+
+    async def _answer(self, body: dict[str, Any], answer: Callable[[], Awaitable[Reply]]) -> None:
+        try:
+            card = (await answer()).card or cards.message(m.SOMETHING_WRONG)
+        except Exception:
+            log.exception("slack: could not answer a command")
+            card = cards.message(m.SOMETHING_WRONG)
+        try:
+            webhook = AsyncWebhookClient(
+                url=str(body["response_url"]), session=self.http, timeout=RESPOND_TIMEOUT
+            )
+            sent = await webhook.send_dict(_ephemeral(card))
+            if sent.status_code >= 400:
+                log.warning("slack: response_url answered %s", sent.status_code)
+        except Exception as error:
+            log.warning("slack: could not post the answer to response_url: %s", error)
 
     # --- buttons, forms, shortcut ---------------------------------------------------------------
 
@@ -167,14 +213,15 @@ class Listeners:
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
-        try:
-            user = str((body.get("user") or {}).get("id", ""))
-            identity = slack_identity(_team(body), user)
-            name = action_name(str(action.get("action_id", ""))) or ""
-            reply = await self.desk.press(identity, name, str(action.get("value") or ""))
-            await self._show(client, body, user, reply)
-        except Exception:
-            log.exception("slack: could not handle a button")
+        async with self.after_ack:
+            try:
+                user = str((body.get("user") or {}).get("id", ""))
+                identity = slack_identity(_team(body), user)
+                name = action_name(str(action.get("action_id", ""))) or ""
+                reply = await self.desk.press(identity, name, str(action.get("value") or ""))
+                await self._show(client, body, user, reply)
+            except Exception:
+                log.exception("slack: could not handle a button")
 
     async def _show(
         self, client: AsyncWebClient, body: dict[str, Any], user: str, reply: Reply

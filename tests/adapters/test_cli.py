@@ -64,6 +64,7 @@ async def _give_up_one(database_url: str) -> int:
             target="person:slack:T1:U8",
             payload=dump_card(Card("y")),
         )
+        await session.flush()
         await outbox.mark_dead(session=session, message_id=row.id, error="channel_not_found")
     await db.dispose()
     return row.id

@@ -55,15 +55,23 @@ async def test_messages_saved_before_a_crash_go_out_after_restart(
     assert all(r.message_ref == f"D1/ts-{r.id}" for r in await rows(db))
 
 
-async def test_retry_after_is_honoured(db: Database, settings: Settings) -> None:
-    await enqueue(db)
+async def test_retry_after_is_honoured_by_every_message_of_the_platform(
+    db: Database, settings: Settings
+) -> None:
+    await enqueue(db, 5)
     platform = ScriptedPlatform(deque([RetryLater("ratelimited", after_seconds=40)]))
     before = utcnow()
-    await Dispatcher(db, settings, {"slack": platform}).drain()
-    [row] = await rows(db)
-    assert row.state == outbox.PENDING and row.attempts == 1
-    assert timedelta(seconds=39) <= row.next_attempt_at - before <= timedelta(seconds=42)
-    assert platform.seen == [row.id]  # not tried again inside the wait
+    one_at_a_time = settings.model_copy(update={"outbox_concurrency": 1})
+    dispatcher = Dispatcher(db, one_at_a_time, {"slack": platform})
+    await dispatcher.drain()
+    waiting = await rows(db)
+    assert {r.state for r in waiting} == {outbox.PENDING}
+    # One was told to wait; the others, already taken, went back in line untried.
+    assert len(platform.seen) == 1
+    for row in waiting:
+        assert row.attempts == 0  # a wait the platform asked for is not a failed try
+        assert timedelta(seconds=39) <= row.next_attempt_at - before <= timedelta(seconds=42)
+    assert await dispatcher.drain_once() == 0  # nothing is even claimed during the wait
 
 
 async def test_permanent_errors_are_not_retried(db: Database, settings: Settings) -> None:

@@ -48,7 +48,7 @@ async def stack(database_url: str, fake_slack: FakeSlack) -> AsyncIterator[Stack
     )
     server = TestServer(create_app(settings), host="127.0.0.1")
     await server.start_server()
-    sender = SlackSender(str(server.make_url("/")))
+    sender = SlackSender(str(server.make_url("/")), fake=fake_slack)
     db = Database(database_url)
     await migrate(db)
     yield Stack(fake_slack, sender, server, db, settings)

@@ -43,8 +43,15 @@ class FakeSlack:
         self._ts = 1_700_000_000
         self.server: TestServer | None = None
         self.changed = asyncio.Condition()
+        # What was posted to each response_url (the answers to slash commands), by key.
+        self.responses: dict[str, list[dict[str, Any]]] = defaultdict(list)
         # Seconds each call takes, to make a burst last long enough to interrupt.
         self.delay = 0.0
+        # Slack's limits on chat.postMessage, when switched on with limit_posts().
+        self._per_second: int | None = None
+        self._posted_at: deque[float] = deque()
+        self._channel_posted_at: dict[str, float] = {}
+        self.rate_limited = 0
 
     # --- control -----------------------------------------------------------------------
 
@@ -61,6 +68,26 @@ class FakeSlack:
             self._canned[method].append(
                 Canned(status, {"ok": False, "error": error}, dict(headers or {}))
             )
+
+    def limit_posts(self, *, per_second: int) -> None:
+        """Like Slack: chat.postMessage takes one message a second per channel and
+        `per_second` across the workspace; past either it answers 429 with Retry-After."""
+        self._per_second = per_second
+
+    def _over_limit(self, method: str, args: dict[str, Any]) -> bool:
+        if self._per_second is None or method != "chat.postMessage":
+            return False
+        now = time.monotonic()
+        while self._posted_at and now - self._posted_at[0] >= 1.0:
+            self._posted_at.popleft()
+        channel = str(args.get("channel", ""))
+        if len(self._posted_at) >= self._per_second:
+            return True
+        if now - self._channel_posted_at.get(channel, float("-inf")) < 1.0:
+            return True
+        self._posted_at.append(now)
+        self._channel_posted_at[channel] = now
+        return False
 
     def of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -87,17 +114,35 @@ class FakeSlack:
         assert self.server is not None
         return str(self.server.make_url("/api/"))
 
+    def response_url(self, key: str) -> str:
+        """A response_url for one slash command; what cxbot posts there is kept by `key`."""
+        assert self.server is not None
+        return str(self.server.make_url(f"/respond/{key}"))
+
+    async def response(self, key: str, within: float = 10.0) -> dict[str, Any]:
+        """The first answer posted to `key`'s response_url."""
+        await self.wait_for(lambda _: bool(self.responses.get(key)), within=within)
+        return self.responses[key][0]
+
     # --- server --------------------------------------------------------------------------
 
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/api/{method}", self._handle)
+        app.router.add_post("/respond/{key}", self._respond)
         self.server = TestServer(app, host="127.0.0.1")
         await self.server.start_server()
 
     async def close(self) -> None:
         if self.server is not None:
             await self.server.close()
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        body = json.loads(await request.text() or "{}")
+        async with self.changed:
+            self.responses[request.match_info["key"]].append(body)
+            self.changed.notify_all()
+        return web.Response(text="ok")
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -111,6 +156,11 @@ class FakeSlack:
             for key in ("blocks", "view"):
                 if isinstance(args.get(key), str):
                     args[key] = json.loads(args[key])
+        if self._over_limit(method, args):
+            self.rate_limited += 1
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}
+            )
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") or args.get("token")
         async with self.changed:

@@ -4,21 +4,30 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
 from slack_sdk.signature import SignatureVerifier
 
+from tests.e2e.fake_slack import FakeSlack
+
 SIGNING_SECRET = "test-signing-secret-not-a-real-one"
 TEAM = "T1"
 
 
 class SlackSender:
-    def __init__(self, base_url: str, secret: str = SIGNING_SECRET) -> None:
+    """Signed requests to cxbot. Given the fake Slack, a command's answer is read whether it
+    came back in the acknowledgement or afterwards through the response_url."""
+
+    def __init__(
+        self, base_url: str, secret: str = SIGNING_SECRET, fake: FakeSlack | None = None
+    ) -> None:
         self.url = base_url.rstrip("/") + "/slack/events"
         self.signer = SignatureVerifier(secret)
         self.session = aiohttp.ClientSession()
+        self.fake = fake
 
     async def close(self) -> None:
         await self.session.close()
@@ -51,7 +60,22 @@ class SlackSender:
         headers = self.headers(body, content_type=content_type) | (extra or {})
         return await self.raw(body, headers)
 
-    async def command(self, command: str, text: str, user: str) -> tuple[int, dict[str, Any]]:
+    async def command(
+        self, command: str, text: str, user: str, *, wait_for_answer: bool = True
+    ) -> tuple[int, dict[str, Any]]:
+        """(HTTP status, the answer): the acknowledgement's body, or what was posted to the
+        response_url after an empty acknowledgement."""
+        status, body, key = await self.command_acked(command, text, user)
+        if not body and status == 200 and self.fake and wait_for_answer:
+            return status, await self.fake.response(key)
+        return status, body or {"raw": ""}
+
+    async def command_acked(
+        self, command: str, text: str, user: str
+    ) -> tuple[int, dict[str, Any], str]:
+        """(HTTP status, the acknowledgement's body, the key of its response_url)."""
+        key = uuid.uuid4().hex
+        response_url = self.fake.response_url(key) if self.fake else "http://127.0.0.1:9/unused"
         body = urlencode(
             {
                 "token": "legacy",
@@ -64,12 +88,14 @@ class SlackSender:
                 "command": command,
                 "text": text,
                 "api_app_id": "A1",
-                "response_url": "http://127.0.0.1:9/unused",
+                "response_url": response_url,
                 "trigger_id": "trig-1",
             }
         )
         status, text_body = await self.post(body)
-        return status, (json.loads(text_body) if text_body.startswith("{") else {"raw": text_body})
+        if text_body.startswith("{"):
+            return status, json.loads(text_body), key
+        return status, ({"raw": text_body} if text_body else {}), key
 
     async def interaction(self, payload: dict[str, Any]) -> tuple[int, str]:
         return await self.post(urlencode({"payload": json.dumps(payload)}))

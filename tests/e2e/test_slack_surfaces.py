@@ -68,3 +68,22 @@ async def test_a_code_in_a_dm_shows_the_request(stack: Stack) -> None:
             and len(stack.slack.of("chat.postMessage")) >= 3
         )
     )
+
+
+async def test_a_lookup_is_acknowledged_first_and_answered_through_the_response_url(
+    stack: Stack,
+) -> None:
+    status, opened, _ = await stack.sender.command_acked("/track", "Dock has no power", "UANA")
+    found = re.search(r"IT-[0-9A-Z]{6}", opened.get("text", ""))
+    assert status == 200 and found, opened  # a change: saved, then acknowledged
+    code = found.group(0)
+
+    status, ack, key = await stack.sender.command_acked("/track", code, "UANA")
+    assert status == 200 and ack == {}  # acknowledged at once, with nothing to show yet
+    answer = await stack.slack.response(key)
+    assert answer["response_type"] == "ephemeral"
+    assert f"{code} · Received" in json.dumps(answer["blocks"], ensure_ascii=False)
+
+    status, ack, key = await stack.sender.command_acked("/track", "IT-ZZZZZZ", "UANA")
+    assert status == 200 and ack == {}
+    assert "IT-ZZZZZZ" in (await stack.slack.response(key))["text"]  # politely, not silence

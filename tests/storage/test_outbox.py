@@ -22,6 +22,7 @@ async def add(db: Database, card_key: str | None = None, n: int = 1) -> list[int
                 payload={"title": f"m{i}"},
                 card_key=card_key,
             )
+            await session.flush()
             ids.append(row.id)
     return ids
 
@@ -102,7 +103,7 @@ async def test_marking_sent_records_where_the_card_is_once(db: Database) -> None
             card_key=None,
         )
         assert not again
-        ref = await outbox.card_ref(session=session, card_key="survey:9")
+        ref = (await outbox.card_refs(session=session, card_keys=["survey:9"])).get("survey:9")
     assert ref is not None and (ref.channel, ref.message_id) == ("D1", "222.2")
     assert await claim(db) == []
 

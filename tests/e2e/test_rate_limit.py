@@ -1,0 +1,35 @@
+"""A Slack that rate-limits: everything is delivered once, and the limit is kept to."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+from tests.e2e.conftest import Stack
+from tests.helpers import FIGURES, enqueue_messages
+
+MESSAGES = 120
+PER_SECOND = 30
+
+
+async def test_a_burst_keeps_to_the_workspace_limit_and_loses_nothing(stack: Stack) -> None:
+    stack.slack.limit_posts(per_second=PER_SECOND)
+    await enqueue_messages(stack.db, MESSAGES, title="notice")
+    posts = await stack.slack.wait_for(
+        lambda calls: (
+            len({c.args.get("text") for c in calls if c.method == "chat.postMessage"}) >= MESSAGES
+        ),
+        within=60,
+    )
+    await asyncio.sleep(0.5)
+    sent = [c for c in posts if c.method == "chat.postMessage"]
+    texts = Counter(c.args.get("text") for c in sent)
+    assert set(texts) == {f"notice {n}" for n in range(MESSAGES)}
+    assert set(texts.values()) == {1}, "a message went out twice"
+    elapsed = max(c.at for c in sent) - min(c.at for c in sent)
+    floor = (MESSAGES - 1) // PER_SECOND
+    FIGURES["rate-limited burst: 429 answers"] = stack.slack.rate_limited
+    FIGURES["rate-limited burst: elapsed over floor"] = round(elapsed / floor, 2)
+    # It learns the limit from the first refusals instead of hammering: a handful, not dozens.
+    assert stack.slack.rate_limited <= 2 * stack.settings.outbox_concurrency
+    assert floor <= elapsed < 2 * floor
