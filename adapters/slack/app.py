@@ -201,7 +201,9 @@ class Listeners:
             webhook = AsyncWebhookClient(
                 url=str(body["response_url"]), session=self.http, timeout=RESPOND_TIMEOUT
             )
-            sent = await webhook.send_dict(_ephemeral(card))
+            payload = _ephemeral(card)
+            await asyncio.sleep(0)  # rendering took a while: acknowledgements waiting go first
+            sent = await webhook.send_dict(payload)
             if sent.status_code >= 400:
                 log.warning("slack: response_url answered %s", sent.status_code)
         except Exception as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 
@@ -58,6 +59,9 @@ class SlackDelivery:
             return GiveUp(f"no Slack channel for {message.target!r} (is SLACK_TRIAGE_CHANNEL set?)")
         blocks = render_blocks(message.card)
         text = render_text(message.card)
+        # Rendering through slack_sdk's models takes about a millisecond: let the requests
+        # that arrived meanwhile be acknowledged before the call is built and sent.
+        await asyncio.sleep(0)
         try:
             if message.op == "upsert" and message.channel and message.message_id:
                 try:
