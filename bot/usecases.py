@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -114,7 +115,9 @@ class Requests:
             entries = await store.timeline(
                 session=session, request_id=request.id, public_only=not person.is_staff
             )
-        return cards.tracking_card(request, entries, viewer=person.identity, staff=person.can_work)
+        card = cards.tracking_card(request, entries, viewer=person.identity, staff=person.can_work)
+        # Looked up, not news: the plain-text version says where it stands, not "is now".
+        return replace(card, fallback=card.title)
 
     async def mine(self, person: Person) -> cards.Card:
         async with self.db.read() as session:

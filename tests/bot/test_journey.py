@@ -41,6 +41,7 @@ async def test_lookup_is_forgiving_and_private(world: World) -> None:
     for typed in (code, code.lower(), code.replace("-", ""), code.replace("0", "O")):
         reply = await world.desk.track(ANA, typed)
         assert reply.card is not None and reply.card.title.startswith(code), typed
+        assert reply.card.fallback == m.CARD_TITLE.format(code=code, status="Received")
     # Someone else gets the same answer as for a code that does not exist.
     reply = await world.desk.track(BEN, code)
     assert reply.problem and reply.card is not None
