@@ -189,25 +189,22 @@ class Listeners:
     ) -> None:
         """Answers an acknowledged command through its response_url, politely on failure."""
         async with self.after_ack:
-            await self._answer(body, answer)
-
-    async def _answer(self, body: dict[str, Any], answer: Callable[[], Awaitable[Reply]]) -> None:
-        try:
-            card = (await answer()).card or cards.message(m.SOMETHING_WRONG)
-        except Exception:
-            log.exception("slack: could not answer a command")
-            card = cards.message(m.SOMETHING_WRONG)
-        try:
-            webhook = AsyncWebhookClient(
-                url=str(body["response_url"]), session=self.http, timeout=RESPOND_TIMEOUT
-            )
-            payload = _ephemeral(card)
-            await asyncio.sleep(0)  # rendering took a while: acknowledgements waiting go first
-            sent = await webhook.send_dict(payload)
-            if sent.status_code >= 400:
-                log.warning("slack: response_url answered %s", sent.status_code)
-        except Exception as error:
-            log.warning("slack: could not post the answer to response_url: %s", error)
+            try:
+                card = (await answer()).card or cards.message(m.SOMETHING_WRONG)
+            except Exception:
+                log.exception("slack: could not answer a command")
+                card = cards.message(m.SOMETHING_WRONG)
+            try:
+                webhook = AsyncWebhookClient(
+                    url=str(body["response_url"]), session=self.http, timeout=RESPOND_TIMEOUT
+                )
+                payload = _ephemeral(card)
+                await asyncio.sleep(0)  # rendering took a while: acknowledgements go first
+                sent = await webhook.send_dict(payload)
+                if sent.status_code >= 400:
+                    log.warning("slack: response_url answered %s", sent.status_code)
+            except Exception as error:
+                log.warning("slack: could not post the answer to response_url: %s", error)
 
     # --- buttons, forms, shortcut ---------------------------------------------------------------
 
