@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import logging
+import signal
+import socket
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -14,8 +17,8 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from adapters import logs
-from bot.people import Role, valid_identity
-from bot.settings import Settings
+from bot.people import Role, SlackOrganisations, slack_identity, slack_parts, valid_identity
+from bot.settings import Settings, explain
 from storage import outbox
 from storage import roles as role_store
 from storage.db import Database
@@ -56,8 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument(
         "--as",
         dest="identity",
-        default="slack:T1:U1",
-        help="who you are, e.g. slack:T1:U1 (default)",
+        default="alex",
+        help="who you are: a name (alex by default; it stands for console:local:alex)"
+        " or a platform identity, e.g. slack:T1:U1",
     )
     return parser
 
@@ -67,7 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValidationError as error:
-        print(f"cxbot: a setting is wrong: {error}", file=sys.stderr)
+        for line in explain(error):
+            print(f"cxbot: {line}", file=sys.stderr)
         return 2
     _setup_logging(settings)
     try:
@@ -90,23 +95,61 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def serve(settings: Settings) -> int:
+    asyncio.run(_check_database(settings))
+    try:
+        listener = _bind(settings.host, settings.port)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            print(
+                f"cxbot: port {settings.port} is already in use; set PORT to a free one",
+                file=sys.stderr,
+            )
+        else:
+            reason = error.strerror or error
+            print(
+                f"cxbot: cannot listen on {settings.host}:{settings.port}: {reason}",
+                file=sys.stderr,
+            )
+        return 1
+    return asyncio.run(_serve(settings, listener))
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """The listening socket, taken before anything starts: a port in use stops us at once."""
+    family, *_ = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    return socket.create_server((host, port), family=family, backlog=128)
+
+
+async def _serve(settings: Settings, listener: socket.socket) -> int:
+    """Runs the server on the bound socket until SIGTERM or SIGINT, then stops it gracefully."""
     from adapters.web import create_app
 
-    asyncio.run(_check_database(settings))
-    log.info("cxbot listening on http://%s:%s", settings.host, settings.port)
-    web.run_app(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        print=None,
-        shutdown_timeout=10,
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+    runner = web.AppRunner(
+        create_app(settings), access_log_class=logs.AccessLog, shutdown_timeout=10
     )
+    try:
+        await runner.setup()
+        if not stopping.is_set():
+            await web.SockSite(runner, listener).start()
+            log.info("cxbot listening on http://%s:%s", settings.host, settings.port)
+            await stopping.wait()
+    finally:
+        await runner.cleanup()
+        listener.close()
     return 0
 
 
 async def _check_database(settings: Settings) -> None:
     """Fails fast, with one clear line, when the database cannot be reached."""
     db = Database(settings.database_url)
+    problem = db.file_problem()
+    if problem is not None:
+        await db.dispose()
+        raise SystemExit(f"cxbot: {problem}; check CXBOT_DATABASE_URL")
     try:
         await asyncio.wait_for(db.ping(), timeout=10)
     except Exception as error:
@@ -153,22 +196,33 @@ async def _roles(settings: Settings, args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
+        identity = await _organisation_identity(db, args.identity)
+        if identity != args.identity:
+            print(f"{args.identity} is in an Enterprise Grid organisation: using {identity}.")
         async with db.write() as session:
             if args.action == "grant":
-                changed = await role_store.grant(
-                    session=session, identity=args.identity, role=args.role
-                )
+                changed = await role_store.grant(session=session, identity=identity, role=args.role)
             else:
                 changed = await role_store.revoke(
-                    session=session, identity=args.identity, role=args.role
+                    session=session, identity=identity, role=args.role
                 )
         verb = "granted to" if args.action == "grant" else "revoked from"
         if changed:
-            print(f"{args.role} {verb} {args.identity}.")
+            print(f"{args.role} {verb} {identity}.")
         else:
             state = "already has" if args.action == "grant" else "does not have"
-            print(f"Nothing to do: {args.identity} {state} {args.role}.")
+            print(f"Nothing to do: {identity} {state} {args.role}.")
         return 0
+
+
+async def _organisation_identity(db: Database, identity: str) -> str:
+    """A Slack identity by workspace, as its Grid organisation knows it once it joined one:
+    the server re-keyed that workspace's people, so a grant must use the same key."""
+    parts = slack_parts(identity)
+    if parts is None:
+        return identity
+    enterprise = await SlackOrganisations(db).enterprise_of(parts[0])
+    return slack_identity(enterprise, parts[1]) if enterprise else identity
 
 
 async def _outbox(settings: Settings, args: argparse.Namespace) -> int:
@@ -198,14 +252,21 @@ async def _outbox(settings: Settings, args: argparse.Namespace) -> int:
         return 0
 
 
-async def _chat(settings: Settings, identity: str) -> int:
+async def _chat(settings: Settings, who: str) -> int:
     from adapters.console.chat import run_chat
+    from adapters.console.people import identity_of
 
-    if not valid_identity(identity):
-        print(f"cxbot: {identity!r} is not a platform identity, e.g. slack:T1:U1", file=sys.stderr)
+    if identity_of(who) is None:
+        print(
+            f"cxbot: {who!r} is neither a name (e.g. sam) nor a platform identity"
+            " (e.g. slack:T1:U1)",
+            file=sys.stderr,
+        )
         return 2
     await _check_database(settings)
-    await run_chat(settings, identity)
+    # Ctrl-C ends the chat with a goodbye; asyncio.run then raises KeyboardInterrupt,
+    # which main() turns into exit status 130.
+    await run_chat(settings, who)
     return 0
 
 

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from aiohttp import web
 
 REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+_REQUEST_ID_KEY = web.RequestKey("request_id", str)
 _TOKENS = re.compile(r"\b(xox[abposr]|xapp)-[A-Za-z0-9-]+")
 _ID_HEADER = "X-Request-Id"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -52,10 +53,26 @@ async def request_ids(
     """Gives each HTTP request an id (the caller's X-Request-Id if sensible), for its logs."""
     given = request.headers.get(_ID_HEADER, "")
     request_id = given if _SAFE_ID.match(given) else uuid.uuid4().hex[:12]
+    # Kept on the request too: the access log is written after this middleware has returned.
+    request[_REQUEST_ID_KEY] = request_id
     token = REQUEST_ID.set(request_id)
     try:
         response = await handler(request)
-        response.headers[_ID_HEADER] = request_id
-        return response
+    except web.HTTPException as answer:
+        answer.headers[_ID_HEADER] = request_id
+        raise
     finally:
         REQUEST_ID.reset(token)
+    response.headers[_ID_HEADER] = request_id
+    return response
+
+
+class AccessLog(web.AccessLogger):
+    """aiohttp's access log line, with the id of the request it is about."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        token = REQUEST_ID.set(request.get(_REQUEST_ID_KEY, "-"))
+        try:
+            super().log(request, response, time)
+        finally:
+            REQUEST_ID.reset(token)

@@ -21,6 +21,7 @@ from adapters.slack.app import build_app
 from adapters.slack.delivery import SlackDelivery
 from bot.desk import Desk
 from bot.dispatch import Delivery, Dispatcher
+from bot.housekeeping import Housekeeping
 from bot.scheduler import Job, Scheduler
 from bot.settings import Settings
 from storage import outbox
@@ -98,9 +99,15 @@ async def _start(app: web.Application) -> None:
     else:
         log.warning("Slack is off: set %s to turn it on.", " and ".join(settings.slack_missing))
     runtime.tasks.append(asyncio.create_task(runtime.dispatcher.run(), name="outbox"))
+    housekeeping = Housekeeping(runtime.db, settings)
     runtime.scheduler = Scheduler(
         runtime.db,
-        [Job("close-resolved", settings.jobs_every_seconds, runtime.desk.requests.close_resolved)],
+        [
+            Job(
+                "close-resolved", settings.jobs_every_seconds, runtime.desk.requests.close_resolved
+            ),
+            Job("prune", settings.jobs_every_seconds, housekeeping.prune),
+        ],
     )
     runtime.scheduler.start()
     # Everything made so far (modules, the Bolt app, SQLAlchemy's metadata) lives as long

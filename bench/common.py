@@ -4,6 +4,7 @@ and fifty clients sending signed requests."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import platform
 import random
@@ -16,6 +17,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from tests.e2e.fake_slack import FakeSlack
 from tests.e2e.serve_process import free_port, serving, stop, wait_until_healthy
@@ -193,3 +198,100 @@ async def clients(
 
 def summary(values: list[float]) -> tuple[float, float]:
     return statistics.median(values), percentile(values, 0.99)
+
+
+# --- answers: when each one reached Slack -------------------------------------------------
+
+TRIAGE_CHANNEL = "CTRIAGE"
+# Words the benchmarks put in what people type, so the answer that shows them can be found.
+MARKER = re.compile(r"mark\d{7}")
+
+
+def primaries(blocks: object) -> list[str]:
+    """The values of the highlighted buttons in a message: the scores a rating card shows."""
+    found: list[str] = []
+    if not isinstance(blocks, list):
+        return found
+    for block in blocks:
+        if isinstance(block, dict) and block.get("type") == "actions":
+            for element in block.get("elements") or ():
+                if isinstance(element, dict) and element.get("style") == "primary":
+                    found.append(str(element.get("value")))
+    return found
+
+
+class AnswerLog(FakeSlack):
+    """A fake Slack that keeps, instead of every call, when each answer first arrived.
+
+    Keys: `r:<key>` a response_url answer; `m:<marker>` the first message to a person (not
+    the triage channel) showing a marker; `p:<value>` every time a card showed a rating
+    button chosen. Times are `time.monotonic()`, which every process on the machine shares.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reset()
+
+    def reset(self) -> None:
+        self.first: dict[str, float] = {}
+        self.taps: dict[str, list[float]] = {}
+        self.count = 0
+        self.last_at = 0.0
+
+    def snapshot(self) -> dict[str, object]:
+        return {
+            "first": self.first,
+            "taps": self.taps,
+            "count": self.count,
+            "last_at": self.last_at,
+        }
+
+    def _seen(self, key: str, now: float) -> None:
+        if key not in self.first:
+            self.first[key] = now
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        await request.read()
+        now = time.monotonic()
+        self.count += 1
+        self.last_at = now
+        self._seen("r:" + request.match_info["key"], now)
+        return web.Response(text="ok")
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        raw = await request.text()
+        now = time.monotonic()
+        self.count += 1
+        self.last_at = now
+        if request.content_type == "application/json":
+            args = json.loads(raw or "{}")
+        else:
+            args = dict(parse_qsl(raw))
+            if isinstance(args.get("blocks"), str):
+                args["blocks"] = json.loads(args["blocks"])
+        if method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
+            if args.get("channel") != TRIAGE_CHANNEL:
+                for marker in MARKER.findall(raw):
+                    self._seen("m:" + marker, now)
+            if "primary" in raw:
+                for value in primaries(args.get("blocks")):
+                    self.taps.setdefault(value, []).append(now)
+        return web.json_response(self._answer(method, args))
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._handle)
+        app.router.add_post("/respond/{key}", self._respond)
+        # Read by the benchmark from its own process.
+        app.router.add_get("/log", self._log)
+        app.router.add_post("/reset", self._reset)
+        self.server = TestServer(app, host="127.0.0.1")
+        await self.server.start_server()
+
+    async def _log(self, request: web.Request) -> web.Response:
+        return web.json_response(self.snapshot())
+
+    async def _reset(self, request: web.Request) -> web.Response:
+        self.reset()
+        return web.json_response({"ok": True})

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from bot import messages as m
 from bot.ratings import DIMENSIONS, SCORES
 from bot.statuses import UPDATE_CHOICES, Status
-from bot.views import Button, Card, Field, Form, ListItem, RatingRow, TimelineEntry
+from bot.views import Button, Card, Field, Form, ItemList, ListItem, RatingRow, TimelineEntry
 from storage.models import Request
 from storage.models import TimelineEntry as StoredEntry
 
 # Button actions, shared by every platform.
 TAKE, UPDATE, RESOLVE, SHOW, REOPEN, RATE = "take", "update", "resolve", "show", "reopen", "rate"
+# A notification shows one short line; the card itself carries the rest.
+_PLAIN_LIMIT = 150
+
+
+def plain_line(text: str, limit: int = _PLAIN_LIMIT) -> str:
+    """The first line of `text` without markup, short enough for a notification."""
+    line = text.strip().split("\n", 1)[0].replace("`", "").strip()
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
 def _status(request: Request) -> Status:
@@ -23,7 +31,7 @@ def _entry_text(entry: StoredEntry) -> str:
     if entry.kind == "opened":
         return m.TIMELINE_OPENED
     if entry.kind == "assigned":
-        return m.TIMELINE_ASSIGNED.format(who="They")
+        return m.TIMELINE_ASSIGNED
     if entry.kind == "reopened":
         return m.TIMELINE_REOPENED + (f": {entry.text}" if entry.text else "")
     if entry.kind == "status" and entry.status:
@@ -32,13 +40,18 @@ def _entry_text(entry: StoredEntry) -> str:
     return entry.text
 
 
-def _timeline(entries: Iterable[StoredEntry], viewer: str) -> tuple[TimelineEntry, ...]:
+def _timeline(
+    entries: Iterable[StoredEntry], *, viewer: str, requester: str
+) -> tuple[TimelineEntry, ...]:
+    """Who did what; `who` is the words a platform shows when it cannot show `person`."""
     result = []
     for entry in entries:
         if entry.actor == viewer:
             who, person = m.YOU, None
-        elif entry.kind == "opened":
-            who, person = entry.actor, entry.actor
+        elif entry.actor.startswith("system:"):  # cxbot itself, e.g. the closing job
+            who, person = m.IT_SUPPORT, None
+        elif entry.actor == requester:
+            who, person = m.REQUESTER, entry.actor
         else:
             who, person = m.IT_SUPPORT, entry.actor
         result.append(TimelineEntry(when=entry.at, who=who, text=_entry_text(entry), person=person))
@@ -69,7 +82,7 @@ def staff_buttons(request: Request) -> tuple[Button, ...]:
 
 
 def usual_time(seconds: float) -> str:
-    """A duration in the words a person would use."""
+    """A duration in the words a person would use: hours, then calendar days."""
     hours = seconds / 3600
     if hours <= 1:
         return m.UNDER_AN_HOUR
@@ -97,26 +110,34 @@ def tracking_card(
     fields = _fields(request)
     if usual_seconds is not None and status.is_open:
         fields = (*fields, Field(m.FIELD_USUAL, usual_time(usual_seconds)))
+    title = m.CARD_TITLE.format(code=request.code, status=status.label)
     return Card(
-        title=m.CARD_TITLE.format(code=request.code, status=status.label),
+        title=title,
         text=request.title,
         fields=fields,
-        timeline=_timeline(entries, viewer),
+        timeline=_timeline(entries, viewer=viewer, requester=request.requester),
         buttons=buttons,
         footer=m.NEXT_STEP[status].format(code=request.code),
-        fallback=m.STATUS_NOTICE_PLAIN.format(code=request.code, status=status.label),
+        # Where it stands, not "is now": the card is posted once and then kept current.
+        fallback=_with_title(title, request),
     )
+
+
+def _with_title(where: str, request: Request) -> str:
+    return plain_line(m.WITH_TITLE_PLAIN.format(where=where, title=plain_line(request.title)))
 
 
 def triage_card(request: Request, entries: Iterable[StoredEntry]) -> Card:
     status = _status(request)
+    title = m.CARD_TITLE.format(code=request.code, status=status.label)
+    new = status == Status.RECEIVED and request.assignee is None
     return Card(
-        title=m.CARD_TITLE.format(code=request.code, status=status.label),
+        title=title,
         text=request.title,
         fields=(Field(m.FROM, request.requester, person=request.requester), *_fields(request)),
-        timeline=_timeline(entries, viewer=""),
+        timeline=_timeline(entries, viewer="", requester=request.requester),
         buttons=staff_buttons(request),
-        fallback=m.NEW_IN_TRIAGE.format(code=request.code),
+        fallback=_with_title(m.NEW_IN_TRIAGE.format(code=request.code) if new else title, request),
     )
 
 
@@ -129,12 +150,18 @@ def notice(request: Request, entry: StoredEntry) -> Card:
         text = m.STATUS_NOTICE_PLAIN.format(code=request.code, status=status.label)
     else:
         text = entry.text
+    if request.code in text:
+        plain = text
+    elif entry.kind in ("status", "reopened"):
+        plain = m.STATUS_NOTICE_WITH_TEXT.format(code=request.code, status=status.label, text=text)
+    else:
+        plain = m.NOTICE_PLAIN.format(code=request.code, text=text)
     return Card(
         title=m.UPDATE_NOTICE_TITLE.format(code=request.code),
         text=text,
         fields=(Field(m.FIELD_STATUS, status.label),),
         buttons=(Button(m.VIEW, SHOW, request.code),),
-        fallback=m.STATUS_NOTICE_PLAIN.format(code=request.code, status=status.label),
+        fallback=plain_line(plain),
     )
 
 
@@ -170,15 +197,33 @@ def rating_card(request: Request, chosen: Mapping[str, int], *, open_: bool = Tr
     )
 
 
-def request_list(title: str, requests: Iterable[Request], *, empty: str) -> Card:
+def item_list(title: str, requests: Iterable[Request], *, more: str = "") -> ItemList:
     items = tuple(
         ListItem(code=r.code, title=r.title, status=Status(r.status).label) for r in requests
     )
-    return Card(title=title, text="" if items else empty, items=items, fallback=title)
+    return ItemList(title=title, items=items, more=more)
 
 
-def message(text: str, title: str = "") -> Card:
-    return Card(title=title, text=text, fallback=text)
+def request_lists(title: str, lists: Sequence[ItemList], *, empty: str) -> Card:
+    """Lists under one title; the lists with nothing in them are left out."""
+    shown = tuple(group for group in lists if group.items)
+    return Card(title=title, text="" if shown else empty, lists=shown, fallback=title)
+
+
+def message(text: str, title: str = "", *, fallback: str = "") -> Card:
+    """Words for the person who acted; the notification line is the text's first line."""
+    return Card(title=title, text=text, fallback=plain_line(fallback or text))
+
+
+def people_added(code: str, people: Sequence[str]) -> Card:
+    """Who now gets messages about a request: a field per person, shown by name."""
+    count = m.CC_ONE if len(people) == 1 else m.CC_MANY.format(n=len(people))
+    return Card(
+        title="",
+        text=m.CC_ADDED.format(code=code),
+        fields=tuple(Field(m.CC_FIELD, identity, person=identity) for identity in people),
+        fallback=m.CC_ADDED_PLAIN.format(count=count, code=code),
+    )
 
 
 def update_form(request: Request) -> Form:

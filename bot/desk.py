@@ -1,7 +1,9 @@
 """The front desk: turns what a person typed or tapped into a use case and a reply.
 
-Every adapter (Slack, the console, later Teams) calls these four methods with the
-person's identity and what they did; none of them knows the use cases one by one.
+Every adapter (Slack, the console, later Teams) calls the entry points below with the
+person's identity and what they did (`track`, `open_from_message`, `summary`, `chat`,
+`press`, `submit`), plus `first_delivery` to drop a redelivered event and `send` to message
+someone; none of them knows the use cases one by one.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from bot.reply import NOTHING, Reply
 from bot.settings import Settings
 from bot.statuses import Status
 from bot.surveys import Surveys
-from bot.usecases import Requests
+from bot.usecases import LISTINGS, Requests
 from bot.views import Card
 from storage import events as event_store
 from storage import roles as role_store
@@ -33,6 +35,10 @@ _WHERE_IS_MY_TICKET = re.compile(
 )
 _CODE_IN_TEXT = re.compile(r"\bIT[\s-]?[0-9A-Za-z]{6}\b", re.IGNORECASE)
 _HAS_DIGIT = re.compile(r"\d")
+_PAGE = re.compile(r"[0-9]{1,4}")
+# Command words an employee's sentence may start with ("update my laptop", "follow up on…"):
+# without a code after them, a technician meant the command, anyone else a request.
+_SENTENCE_WORDS = frozenset({"update", "resolve", "take", "follow"})
 
 
 def _split(text: str) -> tuple[str, str]:
@@ -97,7 +103,7 @@ class Desk:
             roles = await role_store.roles_of(session=session, identity=identity)
         return Person(identity, frozenset(Role(r) for r in roles if r in Role.__members__.values()))
 
-    # --- the four entry points -----------------------------------------------------------
+    # --- the entry points ------------------------------------------------------------------
 
     async def track(self, identity: str, text: str) -> Reply:
         """`/track …`: the words in DESIGN.md."""
@@ -138,10 +144,11 @@ class Desk:
         async with self.db.write() as session:
             return await event_store.first_delivery(session=session, event_id=event_id[:200])
 
-    async def send(self, identity: str, card: Card) -> None:
-        """A message to one person, through the outbox."""
+    async def send(self, identity: str, card: Card, *, thread: str | None = None) -> None:
+        """A message to one person, through the outbox; `thread` (the platform's own words
+        for a place in a conversation) answers there instead of in a new message."""
         async with self.db.write() as session:
-            await notify.post(session=session, identity=identity, card=card)
+            await notify.post(session=session, identity=identity, card=card, thread=thread)
         self.requests.wake()
 
     # --- plumbing ------------------------------------------------------------------------------
@@ -154,18 +161,24 @@ class Desk:
             return Reply(card=cards.message(error.message), problem=True)
 
     def _route(self, text: str) -> tuple[str, Handler | None, str]:
-        """What `/track <text>` asks for: mine, help, show, open, or one of the words."""
+        """What `/track <text>` asks for: mine, help, a word's usage, a list, show, open, one
+        of the words, or a sentence starting with a word (decided by who typed it)."""
         text = text.strip()
         if not text:
             return "mine", None, ""
         if text.lower() in ("help", "?"):
             return "help", None, ""
         head, rest = _split(text)
-        handler = self._words.get(head.lower())
-        if handler is not None and rest and _is_code_like(_split(rest)[0]):
-            return "word", handler, rest
-        if handler is not None and head.lower() not in ("update", "cc") and not rest:
-            return "help", None, ""
+        word = head.lower()
+        handler = self._words.get(word)
+        if handler is not None:
+            if rest and _is_code_like(_split(rest)[0]):
+                return "word", handler, rest
+            if not rest or word not in _SENTENCE_WORDS:
+                return "usage", None, word
+            return "sentence", None, text
+        if word in LISTINGS and (not rest or _PAGE.fullmatch(rest)):
+            return "list", None, text
         if len(text) <= 16 and _is_code_like(text):
             return "show", None, text
         return "open", None, text
@@ -173,7 +186,7 @@ class Desk:
     def track_only_reads(self, text: str) -> bool:
         """True when `/track <text>` changes nothing (a list, a lookup, help), so an adapter
         may acknowledge first and answer after; a change is answered once it is saved."""
-        return self._route(text)[0] in ("mine", "help", "show")
+        return self._route(text)[0] in ("mine", "help", "usage", "list", "show")
 
     async def _track(self, person: Person, text: str) -> Reply:
         kind, handler, rest = self._route(text)
@@ -181,6 +194,15 @@ class Desk:
             return Reply(card=await self.requests.mine(person))
         if kind == "help":
             return self._help(person)
+        if kind == "usage":
+            return self._usage(rest)
+        if kind == "sentence":
+            word = _split(rest)[0].lower()
+            return self._usage(word) if person.can_work else await self._open(person, rest)
+        if kind == "list":
+            word, page = _split(rest)
+            card = await self.requests.listing(person, word.lower(), int(page or 1))
+            return Reply(card=card)
         if handler is not None:
             return await handler(person, rest)
         if kind == "show":
@@ -207,7 +229,11 @@ class Desk:
 
     def _help(self, person: Person) -> Reply:
         text = m.HELP_TEXT + (m.HELP_STAFF if person.can_work else "")
-        return Reply(card=cards.message(text, title=m.HELP_TITLE))
+        return Reply(card=cards.message(text, title=m.HELP_TITLE, fallback=m.HELP_TITLE))
+
+    def _usage(self, word: str) -> Reply:
+        """A command word typed without what it needs: how to use it, with an example."""
+        return Reply(card=cards.message(m.WORD_HELP[word]))
 
     async def _summary(self, person: Person, text: str) -> Reply:
         return Reply(card=await self.surveys.summary(person, text))
@@ -259,8 +285,7 @@ class Desk:
     async def _cc(self, person: Person, text: str) -> Reply:
         typed, rest = _split(text)
         request, people = await self.requests.cc(person, typed, rest)
-        who = ", ".join(people)
-        return Reply(card=cards.message(m.CC_ADDED.format(who=who, code=request.code)))
+        return Reply(card=cards.people_added(request.code, people))
 
     async def _rate(self, person: Person, value: str) -> Reply:
         await self.surveys.rate(person, value)

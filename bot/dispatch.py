@@ -11,9 +11,9 @@ together are saved together, in one transaction.
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
 import random
-from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,6 +21,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.pace import Booking, Pace
 from bot.settings import Settings
 from bot.views import Card, load_card
 from storage import outbox
@@ -68,65 +69,26 @@ class GiveUp:
 Result = Sent | RetryLater | GiveUp
 
 
+@dataclass(frozen=True)
+class Wait(RetryLater):
+    """Our own pacing put a message back in line until its conversation (or the platform)
+    takes messages again: not a failed try, and not worth a log line each."""
+
+
 class Delivery(Protocol):
+    """Sends one message to one platform.
+
+    A delivery may also declare `per_destination: tuple[Window, ...]`, the limits the
+    platform publishes for one conversation (Slack: about one message a second per channel),
+    which are then kept exactly; the limit across conversations is learned (see `Pace`).
+    """
+
     async def deliver(self, message: Outgoing) -> Result: ...
 
 
-class Pace:
-    """How fast one platform takes messages, learned from its first "too many".
-
-    Until a platform rate-limits, messages go as fast as the concurrency allows. When it
-    answers 429, nothing more goes to it for its Retry-After, and the number it accepted in
-    the second before is its limit: from then on each send books a moment such that no
-    second holds more than that many, the way Slack counts. The limit is forgotten after a
-    quiet spell, in case it was raised.
-    """
-
-    WINDOW = 1.0
-    # Our clock and the platform's differ by the network; keep a little clear of the edge.
-    MARGIN = 0.02
-    FORGET_AFTER = 300.0
-
-    def __init__(self) -> None:
-        self.limit: int | None = None
-        self.booked: deque[float] = deque(maxlen=10_000)
-        self._taken: deque[float] = deque(maxlen=10_000)
-        self._limited_at = 0.0
-        # The event-loop time before which nothing is sent.
-        self.paused_until = 0.0
-
-    def book(self, now: float) -> float:
-        """The moment the next send may go (now, or a little later); booked for it."""
-        if self.limit is not None and now - self._limited_at > self.FORGET_AFTER:
-            self.limit = None
-        at = now
-        if self.limit is not None and len(self.booked) >= self.limit:
-            at = max(now, self.booked[-self.limit] + self.WINDOW + self.MARGIN)
-        if self.booked and at < self.booked[-1]:
-            at = self.booked[-1]
-        self.booked.append(at)
-        return at
-
-    def taken(self, booked_at: float) -> None:
-        """A message booked for `booked_at` was accepted."""
-        self._taken.append(booked_at)
-
-    def limited(self, now: float) -> None:
-        """The platform said "too many": keep to what it took in the last second."""
-        accepted = sum(1 for at in self._taken if now - self.WINDOW < at <= now)
-        self.limit = max(1, accepted)
-        self._limited_at = now
-
-    def pause(self, now: float, seconds: float) -> bool:
-        """The platform asked us to wait `seconds`; True when that waits longer than before."""
-        self.limited(now)
-        if now + seconds <= self.paused_until:
-            return False
-        self.paused_until = now + seconds
-        return True
-
-    def pause_left(self, now: float) -> float:
-        return max(0.0, self.paused_until - now)
+def destination(message: Outgoing) -> str:
+    """The conversation a message counts against: where its card is, else its target."""
+    return message.channel or message.target
 
 
 def backoff(attempts: int) -> float:
@@ -152,7 +114,9 @@ class Dispatcher:
         self._stopping = asyncio.Event()
         self._semaphore = asyncio.Semaphore(settings.outbox_concurrency)
         self._unsaved: list[tuple[OutboxMessage, Result, asyncio.Future[None]]] = []
-        self._pace: dict[str, Pace] = defaultdict(Pace)
+        self._paces: dict[str, Pace] = {}
+        # When messages put back in line by our own pacing fall due (event-loop times).
+        self._due: list[float] = []
         self._saver: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
@@ -189,22 +153,28 @@ class Dispatcher:
     def _now(self) -> float:
         return asyncio.get_running_loop().time()
 
-    def _pause(self, platform: str, seconds: float) -> None:
-        if self._pace[platform].pause(self._now(), seconds):
-            log.info("outbox: %s asked us to wait %.1fs; pausing its messages", platform, seconds)
+    def _pace(self, platform: str) -> Pace:
+        # Made on first use: deliveries may be registered after the dispatcher is built.
+        if platform not in self._paces:
+            windows = getattr(self.deliveries.get(platform), "per_destination", ())
+            self._paces[platform] = Pace(tuple(windows))
+        return self._paces[platform]
 
     def _ready_platforms(self) -> list[str]:
         now = self._now()
-        return [p for p in self.deliveries if not self._pace[p].pause_left(now)]
+        return [p for p in self.deliveries if not self._pace(p).pause_left(now)]
 
     def _next_wait(self) -> float:
-        """Until the next poll, or sooner when a paused platform may send again."""
+        """Until the next poll, or sooner when a paused platform or a message put back in
+        line by our pacing may go."""
         now = self._now()
-        waits = [pace.pause_left(now) for pace in self._pace.values()]
+        while self._due and self._due[0] <= now:
+            heapq.heappop(self._due)
+        waits = [pace.pause_left(now) for pace in self._paces.values()]
+        if self._due:
+            # A hair late, so the row's due time (by the database's clock) has passed.
+            waits.append(self._due[0] - now + 0.005)
         return min([self.settings.outbox_poll_seconds, *(w for w in waits if w > 0)])
-
-    def _pause_left(self, platform: str) -> float:
-        return self._pace[platform].pause_left(self._now())
 
     async def drain_once(self) -> int:
         """Claims one batch of due messages and sends them. Returns how many were tried."""
@@ -223,7 +193,12 @@ class Dispatcher:
             keys = [row.card_key for row in rows if row.card_key and row.op == "upsert"]
             refs = await outbox.card_refs(session=session, card_keys=keys) if keys else {}
             batch = [self._outgoing(row, refs.get(row.card_key or "")) for row in rows]
-        await asyncio.gather(*(self._send(row, out) for row, out in batch))
+        await asyncio.gather(
+            *(
+                self._send(row, out) if isinstance(out, Outgoing) else self._record(row, out)
+                for row, out in batch
+            )
+        )
         return len(batch)
 
     async def drain(self, *, rounds: int = 100) -> None:
@@ -232,13 +207,16 @@ class Dispatcher:
             if not await self.drain_once():
                 return
 
-    def _outgoing(self, row: OutboxMessage, ref: CardRef | None) -> tuple[OutboxMessage, Outgoing]:
+    def _outgoing(
+        self, row: OutboxMessage, ref: CardRef | None
+    ) -> tuple[OutboxMessage, Outgoing | GiveUp]:
         if row.op != "upsert":
             ref = None
         try:
             card = load_card(row.payload)
-        except ValueError:
-            card = Card(title="", text="")
+        except ValueError as error:
+            # Sending it anyway would show the person a blank card: give it up, visibly.
+            return row, GiveUp(f"unreadable card, not sent: {str(error)[:500]}")
         out = Outgoing(
             id=row.id,
             op=row.op,
@@ -252,26 +230,50 @@ class Dispatcher:
 
     async def _send(self, row: OutboxMessage, out: Outgoing) -> None:
         delivery = self.deliveries[row.platform]
+        pace = self._pace(row.platform)
         # The slot is held until the result is saved: at most `outbox_concurrency` messages
         # are ever sent-but-not-recorded, which bounds the duplicates a crash can cause.
         async with self._semaphore:
-            if paused := self._pause_left(row.platform):
-                # Claimed before the platform asked us to wait: back in line, untried.
-                await self._record(row, RetryLater("waiting out a rate limit", paused))
+            booking = await self._book(pace, out)
+            if not booking.booked:  # back in line, untried, until it may go
+                reason = (
+                    "waiting out a rate limit"
+                    if pace.pause_left(self._now())
+                    else ("waiting for its conversation's limit")
+                )
+                heapq.heappush(self._due, booking.at)
+                await self._record(row, Wait(reason, max(0.0, booking.at - self._now())))
                 return
-            pace, now = self._pace[row.platform], self._now()
-            booked_at = pace.book(now)
-            await asyncio.sleep(booked_at - now)
+            await asyncio.sleep(booking.at - self._now())
             try:
                 result = await delivery.deliver(out)
             except Exception as error:  # a bug or an unexpected answer: retry, then give up
                 log.exception("outbox: message %s could not be sent", row.id)
                 result = RetryLater(error=f"{type(error).__name__}: {error}")
             if isinstance(result, Sent):
-                pace.taken(booked_at)
-            if isinstance(result, RetryLater) and result.after_seconds is not None:
-                self._pause(row.platform, result.after_seconds)
+                pace.accepted(self._now(), booking)
+                pace.also_at(booking, result.channel)
+            elif isinstance(result, RetryLater) and result.after_seconds is not None:
+                self._refused(row.platform, pace, booking, result.after_seconds)
             await self._record(row, result)
+
+    async def _book(self, pace: Pace, out: Outgoing) -> Booking:
+        """A moment to send at, waiting here while only the learned rate holds it back."""
+        while True:
+            now = self._now()
+            booking = pace.book(now, destination(out))
+            if booking.booked or not booking.keep:
+                return booking
+            await asyncio.sleep(booking.at - now)
+
+    def _refused(self, platform: str, pace: Pace, booking: Booking, seconds: float) -> None:
+        meaning = pace.refused(self._now(), booking, seconds)
+        if meaning == "pause":
+            log.info("outbox: %s asked us to wait %.1fs; pausing its messages", platform, seconds)
+        elif meaning == "slower":
+            log.debug("outbox: %s said too many; now %.1f messages a second", platform, pace.rate)
+        else:
+            log.debug("outbox: %s: %s is busy for %.1fs", platform, booking.destination, seconds)
 
     async def _record(self, row: OutboxMessage, result: Result) -> None:
         """Saves one result; waits until it is committed, alongside any that came with it."""
@@ -323,7 +325,8 @@ class Dispatcher:
                 max_attempts=self.settings.outbox_max_attempts,
                 counts=result.after_seconds is None,
             )
-            log.info(
+            log.log(
+                logging.DEBUG if isinstance(result, Wait) else logging.INFO,
                 "outbox: message %s will be retried in %.1fs (%s): %s",
                 row.id,
                 delay,

@@ -16,10 +16,19 @@ TOO_LONG = (
 # Looking things up
 YOUR_OPEN_TITLE = "Your open requests"
 NO_OPEN = "You have no open requests. To ask IT for something, type `/track` and what you need."
+STAFF_LISTS_TITLE = "Open requests"
+NOTHING_OPEN = "Nothing open: no requests of yours, none assigned to you, none waiting."
+# One list per kind, under its own title; each pages by its word: `/track waiting 2`.
+LIST_OWN = "Your own requests"
+LIST_ASSIGNED = "Assigned to you"
+LIST_WAITING = "Waiting to be picked up"
+LIST_MORE = "…and {more} more. Next {size}: `/track {word} {page}`"
+LIST_PAGE_TITLE = "{title} · {first}–{last} of {total}"
+LIST_NONE = "Nothing in this list right now."
+LIST_PAGE_EMPTY = "There's no page {page}: that list is shorter. Type `/track` to start again."
 NOT_FOUND = "I couldn't find {code} among your requests. Please check the code and try again."
 DID_YOU_MEAN = "I couldn't find {typed}. Did you mean {code}?"
 NOT_A_CODE = "{typed} doesn't look like a tracking code. Codes look like IT-7K3QX4."
-STAFF_QUEUE = "Assigned to you, and waiting to be picked up"
 
 # The tracking card
 CARD_TITLE = "{code} · {status}"
@@ -28,16 +37,17 @@ FIELD_ASSIGNEE = "Who's on it"
 FIELD_USUAL = "Usually sorted within"
 UNDER_AN_HOUR = "an hour"
 HOURS = "about {n} hours"
-DAYS = "about {n} working days"
+# Calendar days (weekends included), the way the time is measured.
+DAYS = "about {n} days"
 NOBODY_YET = "Not picked up yet"
 TIMELINE_OPENED = "Request received"
-TIMELINE_ASSIGNED = "{who} is looking after this"
+TIMELINE_ASSIGNED = "Picked this up"
 TIMELINE_STATUS = "Status changed to {status}"
-TIMELINE_RESOLVED = "Marked as resolved"
 TIMELINE_REOPENED = "Reopened"
 AUTO_CLOSED = "Closed {days} days after it was resolved. Not fixed? Reply `/track reopen {code}`."
 YOU = "You"
 IT_SUPPORT = "IT support"
+REQUESTER = "Requester"
 
 NEXT_STEP = {
     "received": "Next: someone from IT will pick this up.",
@@ -53,7 +63,11 @@ NEXT_STEP = {
 UPDATE_NOTICE_TITLE = "Update on {code}"
 STATUS_NOTICE_PLAIN = "{code} is now {status}."
 TAKEN_NOTICE = "{code} has been picked up."
+NOTICE_PLAIN = "Update on {code}: {text}"
+STATUS_NOTICE_WITH_TEXT = "{code} is now {status}: {text}"
 NEW_IN_TRIAGE = "New request {code}"
+# The one line a notification shows for a card: `{where}` is the card's title.
+WITH_TITLE_PLAIN = "{where}: {title}"
 FROM = "From"
 
 # Buttons
@@ -84,7 +98,11 @@ FORM_STATUS = "Change the status"
 FORM_EMPTY = "Write an update or pick a new status."
 FOLLOWING = "You'll get a message when {code} changes."
 NOT_FOLLOWING = "You'll no longer get messages about {code}."
-CC_ADDED = "{who} will now get messages about {code}."
+CC_ADDED = "They'll get a message whenever {code} changes."
+CC_ADDED_PLAIN = "{count} will now get messages about {code}."
+CC_ONE = "1 person"
+CC_MANY = "{n} people"
+CC_FIELD = "Kept in the loop"
 CC_NEEDS_PERSON = "Say who to add, for example: `/track cc {code} @Sam`."
 
 # Refusals
@@ -94,6 +112,7 @@ NOT_ALLOWED_WORK = (
 NOT_ALLOWED_SUMMARY = "The CX summary is for team leads. Ask your IT lead if you need it."
 NOT_ALLOWED_RATE = "Only the person who asked for {code} can rate it."
 NOT_ALLOWED_REOPEN = "Only the person who asked for {code}, or IT, can reopen it."
+NOT_ALLOWED_CC = "Only the person who asked for {code}, or IT, can add people to it."
 WHO_ARE_YOU = "Sorry, I couldn't tell who sent that, so I didn't do anything."
 SOMETHING_WRONG = (
     "Sorry, something went wrong on our side and I couldn't finish that. Please try again in a"
@@ -107,6 +126,7 @@ RATE_THANKS = "Thanks — saved. Your ratings help the IT team know what to keep
 RATE_CLOSED = "The rating for {code} has closed. Thanks all the same."
 RATE_NOT_OPEN = "{code} isn't ready for a rating yet."
 RATE_FALLBACK = "How did we do with {code}? Tap to rate."
+# Beside a rating row once a score is tapped.
 YOU_CHOSE = "you chose {score}"
 
 # Summary
@@ -126,13 +146,35 @@ HELP_TEXT = (
     "`/track` — your open requests\n"
     "`/track IT-7K3QX4` — where a request is\n"
     "`/track reopen IT-7K3QX4` — it's not fixed after all\n"
+    "`/track cc IT-7K3QX4 @Sam` — keep a colleague in the loop\n"
     'In a message to me, just ask: "where\'s my ticket?" or send a code.'
 )
 HELP_STAFF = (
     "\nFor IT: `/track update <code> <text>`, `/track resolve <code> [note]`,"
-    " `/track take <code>`, `/track follow <code>`, `/track cc <code> @person`."
+    " `/track take <code>`, `/track follow <code>`, `/track unfollow <code>`;"
+    " lists: `/track mine`, `/track assigned`, `/track waiting`, each with a page number."
 )
+# A command word typed without what it needs: its usage line, with an example.
+WORD_HELP = {
+    "update": "To post an update: `/track update IT-7K3QX4 Replacing the charger today`.",
+    "resolve": "To resolve a request: `/track resolve IT-7K3QX4 New charger fitted`"
+    " (the note is optional).",
+    "take": "To pick a request up: `/track take IT-7K3QX4`.",
+    "reopen": "If a request isn't fixed after all: `/track reopen IT-7K3QX4 Still no sound`"
+    " (the note is optional).",
+    "follow": "To get a message whenever a request changes: `/track follow IT-7K3QX4`.",
+    "unfollow": "To stop getting messages about a request: `/track unfollow IT-7K3QX4`.",
+    "cc": "To keep a colleague in the loop on a request: `/track cc IT-7K3QX4 @Sam`.",
+}
 CHAT_HINT = (
     "I can open and track IT requests. Type `track` and what you need, ask \"where's my"
     ' ticket?", or send a tracking code.'
 )
+
+# Slack payloads
+ALREADY_GOT_THAT = "I've already got that one, so I haven't done it again."
+NOTHING_TO_TRACK = (
+    "That message has no text I can turn into a request. Use `/track` and a few words"
+    " about what you need instead."
+)
+RATING_UNKNOWN = "That rating isn't one I know. Please tap one of the buttons on the rating card."

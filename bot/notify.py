@@ -23,8 +23,12 @@ def person_target(identity: str) -> tuple[str, str]:
     return identity.split(":", 1)[0], f"person:{identity}"
 
 
-async def post(*, session: AsyncSession, identity: str, card: Card) -> None:
+async def post(
+    *, session: AsyncSession, identity: str, card: Card, thread: str | None = None
+) -> None:
     platform, target = person_target(identity)
+    if thread:
+        target = f"thread:{thread}"
     await outbox.enqueue(
         session=session, platform=platform, op="post", target=target, payload=dump_card(card)
     )

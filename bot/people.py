@@ -1,12 +1,26 @@
-"""People and their roles. A person is known by platform identity, e.g. `slack:T1:U1`."""
+"""People and their roles. A person is known by platform identity, e.g. `slack:T1:U1`.
+
+Slack identities are `slack:<organisation>:<user>`: the Enterprise Grid organisation's id
+when the workspace belongs to one (user ids are unique across it, so one person is one
+identity whichever workspace they write from), else the workspace's own id. Identities are
+built and taken apart only here.
+"""
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from storage import identities as store
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
 _IDENTITY = re.compile(r"^(slack|teams|console):[A-Za-z0-9._-]{1,64}:[A-Za-z0-9._-]{1,128}$")
+# Slack's ids (T…, E…, U…, W…): upper-case letters and digits.
+_SLACK_ID = re.compile(r"^[A-Z0-9]{1,64}$")
 
 
 class Role(StrEnum):
@@ -27,14 +41,6 @@ class Person:
     roles: frozenset[Role] = frozenset()
 
     @property
-    def platform(self) -> str:
-        return self.identity.split(":", 1)[0]
-
-    @property
-    def user_id(self) -> str:
-        return self.identity.rsplit(":", 1)[1]
-
-    @property
     def is_staff(self) -> bool:
         """Support staff see every request."""
         return bool(self.roles)
@@ -49,5 +55,70 @@ class Person:
         return Role.LEAD in self.roles or Role.ADMIN in self.roles
 
 
-def slack_identity(team_id: str, user_id: str) -> str:
-    return f"slack:{team_id}:{user_id}"
+def slack_identity(organisation: str, user_id: str) -> str:
+    """`slack:<enterprise id, or team id outside a Grid>:<user id>`."""
+    return f"slack:{organisation}:{user_id}"
+
+
+def slack_prefix(organisation: str) -> str:
+    """What every identity of one Slack organisation (or lone workspace) starts with."""
+    return f"slack:{organisation}:"
+
+
+def slack_parts(identity: str) -> tuple[str, str] | None:
+    """(organisation, user id) of a Slack identity, None for any other."""
+    platform, _, rest = identity.partition(":")
+    organisation, _, user = rest.partition(":")
+    if platform != "slack" or not organisation or not user:
+        return None
+    return organisation, user
+
+
+class SlackOrganisations:
+    """Which Slack workspaces belong to which Enterprise Grid organisation.
+
+    A workspace is seen to join an organisation once (Slack starts sending its enterprise
+    id); from then on its people are `slack:<enterprise>:…`, and the identities stored
+    under `slack:<workspace>:…` are re-keyed in the same transaction. Known answers are
+    kept in memory: a workspace does not leave its organisation.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._known: dict[str, str] = {}
+
+    async def joined(self, workspace: str, enterprise: str) -> None:
+        """A payload showed `workspace` inside `enterprise`."""
+        if self._known.get(workspace) == enterprise or workspace == enterprise:
+            return
+        if not (_SLACK_ID.match(workspace) and _SLACK_ID.match(enterprise)):
+            log.info("slack: ignoring an unusual workspace or enterprise id")
+            return
+        async with self.db.write() as session:
+            await store.join_enterprise(
+                session=session,
+                workspace=workspace,
+                enterprise=enterprise,
+                old_prefix=slack_prefix(workspace),
+                new_prefix=slack_prefix(enterprise),
+            )
+            recorded = await store.enterprise_of(session=session, workspace=workspace)
+        if recorded != enterprise:
+            log.warning(
+                "slack: workspace %s was seen in organisation %s, and now in %s; keeping %s",
+                workspace,
+                recorded,
+                enterprise,
+                recorded,
+            )
+        self._known[workspace] = recorded or enterprise
+
+    async def enterprise_of(self, workspace: str) -> str | None:
+        """The organisation a workspace is known to belong to, if any."""
+        if not workspace or workspace in self._known:
+            return self._known.get(workspace)
+        async with self.db.read() as session:
+            found = await store.enterprise_of(session=session, workspace=workspace)
+        if found:
+            self._known[workspace] = found
+        return found

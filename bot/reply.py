@@ -16,9 +16,5 @@ class Reply:
     # True when the card explains why the action was refused or could not be done.
     problem: bool = False
 
-    @property
-    def empty(self) -> bool:
-        return self.card is None and self.form is None
-
 
 NOTHING = Reply()

@@ -72,9 +72,9 @@ def parse_tap(value: str) -> tuple[str, str, int]:
         score = int(score_text)
         code = codes.parse_code(typed)
     except (ValueError, codes.CodeError):
-        raise BadInput(m.SOMETHING_WRONG) from None
+        raise BadInput(m.RATING_UNKNOWN) from None
     if dimension not in BY_KEY or score not in SCORES:
-        raise BadInput(m.SOMETHING_WRONG)
+        raise BadInput(m.RATING_UNKNOWN)
     return code, dimension, score
 
 

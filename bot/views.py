@@ -63,7 +63,15 @@ class ListItem:
     code: str
     title: str
     status: str
-    detail: str = ""
+
+
+@dataclass(frozen=True)
+class ItemList:
+    """A list under its own title; `more` says what is left out and how to see it."""
+
+    title: str
+    items: tuple[ListItem, ...] = ()
+    more: str = ""
 
 
 @dataclass(frozen=True)
@@ -73,13 +81,13 @@ class Card:
     title: str
     text: str = ""
     fields: tuple[Field, ...] = ()
+    lists: tuple[ItemList, ...] = ()
     timeline: tuple[TimelineEntry, ...] = ()
     rating_rows: tuple[RatingRow, ...] = ()
     buttons: tuple[Button, ...] = ()
     footer: str = ""
     # What a notification or a screen reader says when it cannot show the card.
     fallback: str = ""
-    items: tuple[ListItem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,16 +102,56 @@ class Form:
     text_placeholder: str
     choice_label: str
     choices: tuple[tuple[str, str], ...] = ()  # (value, label)
-    initial_choice: str | None = None
 
 
 _card_adapter: TypeAdapter[Card] = TypeAdapter(Card)
 
 
+# The shape `dump_card` writes. Raise it when a change to the views would misread cards
+# already waiting in the outbox, and teach `load_card` to read the old shape.
+CARD_VERSION = 1
+
+
 def dump_card(card: Card) -> dict[str, Any]:
-    """The card as JSON-safe data, for the outbox."""
-    return _card_adapter.dump_python(card, mode="json")
+    """The card as JSON-safe data, for the outbox, marked with the shape it is in."""
+    return {"v": CARD_VERSION, "card": _card_adapter.dump_python(card, mode="json")}
 
 
-def load_card(data: dict[str, Any]) -> Card:
-    return _card_adapter.validate_python(data)
+def load_card(data: Any) -> Card:
+    """A card saved by `dump_card` (this version, or the unversioned shape before it).
+
+    Raises ValueError for anything else, including a card with a part this version no
+    longer has (a renamed field): a card read without it would go out blank.
+    """
+    if not isinstance(data, dict):
+        raise ValueError(f"a card is a JSON object, not {type(data).__name__}")
+    if "v" in data:
+        if data["v"] != CARD_VERSION or set(data) != {"v", "card"}:
+            raise ValueError(f"unknown card version {data['v']!r}")
+        data = data["card"]
+    card = _card_adapter.validate_python(data)
+    if lost := _unread(data, _card_adapter.dump_python(card, mode="json")):
+        raise ValueError(f"card parts this version cannot read: {', '.join(lost)}")
+    return card
+
+
+def _unread(given: Any, read: Any, path: str = "") -> list[str]:
+    """Where `given` carries something that did not make it into `read`. A part left empty
+    (a field since removed, say) loses nothing and is not counted."""
+    if isinstance(given, dict) and isinstance(read, dict):
+        lost = []
+        for key, value in given.items():
+            where = f"{path}.{key}" if path else str(key)
+            if key not in read:
+                if value not in (None, "", [], {}, 0, False):
+                    lost.append(where)
+            else:
+                lost.extend(_unread(value, read[key], where))
+        return lost
+    if isinstance(given, list) and isinstance(read, list):
+        return [
+            lost
+            for n, (a, b) in enumerate(zip(given, read, strict=False))
+            for lost in _unread(a, b, f"{path}[{n}]")
+        ]
+    return []

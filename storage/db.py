@@ -9,6 +9,7 @@ connections are checked before use (see _check_connections).
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -70,6 +71,28 @@ class Database:
             async with AsyncSession(bind, expire_on_commit=False) as session:
                 async with session.begin():
                     yield session
+
+    def file_problem(self) -> str | None:
+        """Why SQLite could not write its file here, in a few words; None when it can.
+
+        SQLite says only "unable to open database file" whatever the cause. In WAL mode it
+        also writes two files beside the database, so the folder itself must be writable.
+        """
+        if not self.is_sqlite or self.url.database in (None, "", ":memory:"):
+            return None
+        path = os.path.abspath(self.url.database)
+        folder = os.path.dirname(path)
+        if os.path.isdir(path):
+            return f"{path} is a folder, not a database file"
+        if not os.path.exists(folder):
+            return f"the folder {folder} does not exist"
+        if not os.path.isdir(folder):
+            return f"{folder} is a file, not a folder"
+        if not os.access(folder, os.W_OK | os.X_OK):
+            return f"cxbot cannot write to the folder {folder}"
+        if os.path.exists(path) and not os.access(path, os.R_OK | os.W_OK):
+            return f"cxbot cannot write to {path}"
+        return None
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import InboundEvent
@@ -17,3 +20,14 @@ async def first_delivery(*, session: AsyncSession, event_id: str) -> bool:
         .on_conflict_do_nothing()
     )
     return (await session.execute(statement)).rowcount == 1
+
+
+async def forget(*, session: AsyncSession, before: datetime, limit: int) -> int:
+    """Deletes up to `limit` events received before `before`; returns how many."""
+    # Ids first, then a delete by key: a `DELETE … IN (SELECT … LIMIT)` can make PostgreSQL
+    # scan the whole table once per batch.
+    query = select(InboundEvent.event_id).where(InboundEvent.received_at < before).limit(limit)
+    old = list(await session.scalars(query))
+    if old:
+        await session.execute(delete(InboundEvent).where(InboundEvent.event_id.in_(old)))
+    return len(old)

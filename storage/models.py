@@ -98,6 +98,8 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (
         Index("ix_outbox_state_due", "state", "next_attempt_at"),
         Index("ix_outbox_card_state", "card_key", "state"),
+        # Housekeeping finds old sent and superseded messages through this one.
+        Index("ix_outbox_state_created", "state", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -153,3 +155,17 @@ class JobRun(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     finished_at: datetime | None = _when(nullable=True)
     outcome: str = Field(default="", max_length=500)
+
+
+class SlackOrganisation(SQLModel, table=True):
+    """A Slack workspace seen to belong to an Enterprise Grid organisation.
+
+    Written once, in the transaction that re-keys the workspace's `slack:<team>:…`
+    identities to `slack:<enterprise>:…`; the primary key makes sure that happens once.
+    """
+
+    __tablename__ = "slack_organisations"
+
+    workspace_id: str = Field(max_length=64, primary_key=True)
+    enterprise_id: str = Field(max_length=64)
+    joined_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, exists, func, or_, select, update
+from sqlalchemy import Integer, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -230,3 +230,23 @@ async def oldest_due(*, session: AsyncSession, platforms: list[str]) -> datetime
         OutboxMessage.state == PENDING, OutboxMessage.platform.in_(platforms)
     )
     return await session.scalar(query)
+
+
+async def prune(*, session: AsyncSession, before: datetime, limit: int) -> int:
+    """Deletes up to `limit` sent or superseded messages written before `before`.
+
+    Waiting and given-up messages always stay: they may still go out, and `cxbot outbox
+    status` reports them. Where each card was posted lives in its own table (CardRef), so a
+    card stays updatable after the message that posted it is gone.
+    """
+    query = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.state.in_([SENT, SUPERSEDED]), OutboxMessage.created_at < before)
+        .limit(limit)
+    )
+    # Ids first, then a delete by key: a `DELETE … IN (SELECT … LIMIT)` can make PostgreSQL
+    # scan the whole table once per batch.
+    finished = list(await session.scalars(query))
+    if finished:
+        await session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(finished)))
+    return len(finished)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Request, TimelineEntry, Watcher
@@ -75,30 +76,58 @@ async def visible_codes(*, session: AsyncSession, identity: str, limit: int = 20
     return list(await session.scalars(query))
 
 
+@dataclass(frozen=True)
+class Page:
+    """Some of the requests a query finds, and how many it finds in all."""
+
+    requests: list[Request]
+    total: int
+
+
+async def _page(
+    session: AsyncSession, query: Select[tuple[Request]], *, limit: int, offset: int
+) -> Page:
+    found = list(await session.scalars(query.limit(limit).offset(offset)))
+    if 0 < len(found) < limit or (offset == 0 and len(found) < limit):
+        return Page(found, offset + len(found))  # the last page: nothing left to count
+    counted = query.order_by(None).with_only_columns(func.count(Request.id))
+    return Page(found, int(await session.scalar(counted) or 0))
+
+
 async def open_requests_for(
-    *, session: AsyncSession, identity: str, statuses: Sequence[str], limit: int = 20
-) -> list[Request]:
+    *,
+    session: AsyncSession,
+    identity: str,
+    statuses: Sequence[str],
+    limit: int = 20,
+    offset: int = 0,
+) -> Page:
+    """Open requests this person asked for or watches, newest first."""
     watched = select(Watcher.request_id).where(Watcher.identity == identity)
     query = (
         select(Request)
         .where(or_(Request.requester == identity, Request.id.in_(watched)))
         .where(Request.status.in_(statuses))
         .order_by(Request.id.desc())
-        .limit(limit)
     )
-    return list(await session.scalars(query))
+    return await _page(session, query, limit=limit, offset=offset)
 
 
 async def assigned_to(
-    *, session: AsyncSession, identity: str, statuses: Sequence[str], limit: int = 20
-) -> list[Request]:
+    *,
+    session: AsyncSession,
+    identity: str,
+    statuses: Sequence[str],
+    limit: int = 20,
+    offset: int = 0,
+) -> Page:
+    """Requests assigned to this technician, newest first."""
     query = (
         select(Request)
         .where(Request.assignee == identity, Request.status.in_(statuses))
         .order_by(Request.id.desc())
-        .limit(limit)
     )
-    return list(await session.scalars(query))
+    return await _page(session, query, limit=limit, offset=offset)
 
 
 async def add_entry(
@@ -171,15 +200,15 @@ async def recent_codes(*, session: AsyncSession, limit: int) -> list[str]:
 
 
 async def unassigned(
-    *, session: AsyncSession, statuses: Sequence[str], limit: int = 20
-) -> list[Request]:
+    *, session: AsyncSession, statuses: Sequence[str], limit: int = 20, offset: int = 0
+) -> Page:
+    """Requests nobody has picked up, oldest first (the order to pick them up in)."""
     query = (
         select(Request)
         .where(Request.assignee.is_(None), Request.status.in_(statuses))
         .order_by(Request.id)
-        .limit(limit)
     )
-    return list(await session.scalars(query))
+    return await _page(session, query, limit=limit, offset=offset)
 
 
 async def recent_resolution_times(*, session: AsyncSession, limit: int = 200) -> list[float]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from typing import Any
 
 from storage import roles
 from storage.db import Database
@@ -42,17 +43,39 @@ async def eventually(check, within: float = 10.0) -> None:
         await asyncio.sleep(0.02)
 
 
-async def enqueue_messages(db: Database, count: int, title: str = "message") -> None:
-    """`count` DMs in the outbox, each to its own person, titled "<title> <n>"."""
+async def enqueue_messages(
+    db: Database,
+    count: int,
+    title: str = "message",
+    *,
+    target: str | None = None,
+    payload: dict[str, Any] | None = None,
+    op: str = "post",
+    card_key: str | None = None,
+    supersede: bool = True,
+) -> list[int]:
+    """`count` messages in the outbox, titled "<title> <n>"; their ids, oldest first.
+
+    Each goes to its own person unless `target` is given; `payload` stores exactly that
+    instead of a card (e.g. one that cannot be read).
+    """
     from bot.views import Card, dump_card
     from storage import outbox
 
     async with db.write() as session:
+        rows = []
         for n in range(count):
-            await outbox.enqueue(
-                session=session,
-                platform="slack",
-                op="post",
-                target=f"person:slack:T1:U{n}",
-                payload=dump_card(Card(title=f"{title} {n}", fallback=f"{title} {n}")),
+            card = Card(title=f"{title} {n}", fallback=f"{title} {n}")
+            rows.append(
+                await outbox.enqueue(
+                    session=session,
+                    platform="slack",
+                    op=op,
+                    target=target or f"person:slack:T1:U{n}",
+                    payload=dump_card(card) if payload is None else payload,
+                    card_key=card_key,
+                    supersede=supersede,
+                )
             )
+        await session.flush()
+        return [row.id for row in rows]

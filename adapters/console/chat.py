@@ -6,14 +6,16 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from adapters.console import words as w
+from adapters.console.board import Board, looks_like_tap
 from adapters.console.delivery import ConsoleDelivery
+from adapters.console.people import identity_of, mentions_as_identities, name_of
 from adapters.console.render import clean, render_card, render_choices
+from adapters.console.terminal import TerminalReader
 from bot.desk import Desk
 from bot.dispatch import Delivery, Dispatcher
-from bot.people import valid_identity
 from bot.reply import Reply
 from bot.settings import Settings
-from bot.views import Button
 from storage.db import Database
 from storage.migrate import migrate
 
@@ -21,76 +23,83 @@ log = logging.getLogger(__name__)
 
 Reader = Callable[[str], Awaitable[str | None]]
 
-WELCOME = (
-    "cxbot — you are {who}.\n"
-    "Type /track and what you need, /track on its own, a tracking code, or just ask.\n"
-    "Leads: /cx-summary [7d|30d|90d]. Type a number to tap a button.\n"
-    "/as <identity> to become someone else (e.g. /as slack:T1:U2), /quit to leave."
-)
-
-
-async def _terminal(prompt: str) -> str | None:
-    try:
-        return await asyncio.to_thread(input, prompt)
-    except EOFError:
-        return None
-
 
 class Console:
     def __init__(
-        self, desk: Desk, identity: str, read: Reader, write: Callable[[str], None]
+        self,
+        desk: Desk,
+        identity: str,
+        read: Reader,
+        write: Callable[[str], None],
+        board: Board,
+        delivery: ConsoleDelivery | None = None,
     ) -> None:
         self.desk = desk
-        self.delivery: ConsoleDelivery | None = None
         self.identity = identity
         self.read = read
         self.write = write
-        self.buttons: list[Button] = []
-
-    def add_buttons(self, buttons: list[Button]) -> int:
-        self.buttons.extend(buttons)
-        return len(self.buttons)
+        self.board = board
+        self.delivery = delivery
+        self._commands: dict[str, Callable[[str], Awaitable[None]]] = {
+            "/track": self._track,
+            "/cx-summary": self._summary,
+            "/as": self._become,
+        }
 
     def show(self, reply: Reply) -> None:
         if reply.card is not None:
-            self.buttons = []
-            text, self.buttons = render_card(reply.card)
-            self.write(text)
+            keys = self.board.place(reply.card, self.identity)
+            self.write(render_card(reply.card, keys))
 
     async def handle(self, line: str) -> bool:
         """One line typed; False when the person wants to leave."""
         line = line.strip()
         if line in ("/quit", "/exit"):
             return False
-        if not line:
-            return True
-        if line.startswith("/as"):
-            who = line[3:].strip()
-            if valid_identity(who):
-                self.identity = who
-                self.buttons = []
-                self.write(f"You are now {who}.")
-                if self.delivery is not None:
-                    self.delivery.replay(who)
-            else:
-                self.write("That isn't an identity I know. It looks like slack:T1:U2.")
-            return True
-        if line.isdigit():
-            await self.tap(int(line))
-            return True
-        if line.startswith("/track"):
-            self.show(await self.desk.track(self.identity, line[len("/track") :]))
-        elif line.startswith("/cx-summary"):
-            self.show(await self.desk.summary(self.identity, line[len("/cx-summary") :]))
-        else:
-            self.show(await self.desk.chat(self.identity, line))
+        head, _, rest = line.partition(" ")
+        command = self._commands.get(head.lower())
+        if command is not None:
+            await command(rest)
+        elif looks_like_tap(line):
+            await self.tap(line)
+        elif line:
+            await self._chat(line)
         return True
 
-    async def tap(self, number: int) -> None:
-        if not 1 <= number <= len(self.buttons):
-            self.write(f"There is no button {number} on screen.")
+    async def _track(self, words: str) -> None:
+        self.show(await self.desk.track(self.identity, mentions_as_identities(words)))
+
+    async def _summary(self, words: str) -> None:
+        self.show(await self.desk.summary(self.identity, words))
+
+    async def _chat(self, line: str) -> None:
+        head, _, rest = line.partition(" ")
+        if head.lower() == "track":  # "track cc IT-… @kim" in a message, as in Slack DMs
+            line = f"{head} {mentions_as_identities(rest)}"
+        self.show(await self.desk.chat(self.identity, line))
+
+    async def _become(self, typed: str) -> None:
+        self.become(typed.strip())
+
+    def become(self, typed: str) -> None:
+        if not typed:
+            self.write(w.YOU_ARE.format(name=name_of(self.identity)))
             return
-        button = self.buttons[number - 1]
+        identity = identity_of(typed)
+        if identity is None:
+            self.write(w.NOT_A_PERSON)
+            return
+        self.identity = identity
+        self.write(w.NOW_YOU_ARE.format(name=name_of(identity)))
+        if self.delivery is not None:
+            self.delivery.replay(identity)
+
+    async def tap(self, typed: str) -> None:
+        button = self.board.find(typed, self.identity)
+        if button is None:
+            words = w.NUMBER_ALONE if typed.isdigit() else w.NO_SUCH_TAP
+            self.write(words.format(typed=typed, tap_hint=w.TAP_HINT))
+            return
         reply = await self.desk.press(self.identity, button.action, button.value)
         if reply.form is None:
             self.show(reply)
@@ -107,30 +116,33 @@ class Console:
 
 async def run_chat(
     settings: Settings,
-    identity: str,
+    who: str,
     *,
     read_line: Reader | None = None,
     write: Callable[[str], None] = print,
 ) -> None:
-    read = read_line or _terminal
+    """Chats until /quit or the end of input. Ctrl-C (the task cancelled) says goodbye and
+    is passed on, so the command exits as interrupted."""
+    identity = identity_of(who)
+    if identity is None:
+        raise ValueError(w.NOT_A_PERSON)
+    read = read_line or TerminalReader()
     db = Database(settings.database_url)
     try:
         await migrate(db)
+        board = Board()
         console: Console | None = None
-        delivery = ConsoleDelivery(
-            write,
-            lambda: console.identity if console else identity,
-            lambda b: console.add_buttons(b) if console else 0,
-        )
+        delivery = ConsoleDelivery(write, lambda: console.identity if console else identity, board)
         deliveries: dict[str, Delivery] = {
             "slack": delivery,
             "teams": delivery,
             "console": delivery,
         }
         dispatcher = Dispatcher(db, settings, deliveries)
-        console = Console(Desk(db, settings, dispatcher.wake), identity, read, write)
-        console.delivery = delivery
-        write(WELCOME.format(who=identity))
+        console = Console(
+            Desk(db, settings, dispatcher.wake), identity, read, write, board, delivery
+        )
+        write(w.WELCOME.format(name=name_of(identity), identity=identity, tap_hint=w.TAP_HINT))
         await dispatcher.drain()
         while True:
             line = await read("> ")
@@ -142,6 +154,12 @@ async def run_chat(
                 await dispatcher.drain()
             except Exception:
                 log.exception("chat: could not handle %r", line)
-                write("Sorry, something went wrong on our side. Please try again.")
+                write(w.SORRY)
+        write(w.GOODBYE)
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        # Ctrl-C leaves the cursor after the prompt: end that line first.
+        write("")
+        write(w.GOODBYE)
+        raise
     finally:
         await db.dispose()

@@ -7,25 +7,28 @@ answers the person politely whatever happens.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import re
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from adapters.slack import bolt_logs, senders
+from adapters.slack.auth import BotIdentity
 from adapters.slack.render import action_name, render_blocks, render_modal, render_text
+from adapters.slack.text import decode, message_text
 from bot import cards
 from bot import messages as m
 from bot.desk import Desk
-from bot.people import slack_identity
+from bot.people import SlackOrganisations, slack_identity
 from bot.reply import Reply
 from bot.views import Card
 
@@ -36,76 +39,38 @@ RESPOND_TIMEOUT = 10
 AFTER_ACK_CONCURRENCY = 2
 SHORTCUT_CALLBACK = "track_message"
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_CC = re.compile(r"^\s*(track\s+)?cc\s", re.IGNORECASE)
+# Messages people write, as Slack labels them; edits, deletions, bots' posts and the rest
+# are not someone asking the bot something.
+PERSON_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
 
 
-def mentions_to_identities(text: str, team_id: str) -> str:
-    """`<@U123|sam>` → `@slack:T1:U123`, the neutral way to name a person."""
-    return _MENTION.sub(lambda found: "@" + slack_identity(team_id, found.group(1)), text)
+def mentions_to_identities(text: str, organisation: str) -> str:
+    """`<@U123|sam>` → `@slack:E1:U123`, the neutral way to name a person."""
+    return _MENTION.sub(lambda found: "@" + slack_identity(organisation, found.group(1)), text)
+
+
+def _plain(text: str, organisation: str) -> str:
+    """Slack text as the core takes it: people named in a `cc` stay identities."""
+    if _CC.match(text):
+        text = mentions_to_identities(text, organisation)
+    return decode(text)
 
 
 def _ephemeral(card: Card) -> dict[str, Any]:
     return {"response_type": "ephemeral", "text": render_text(card), "blocks": render_blocks(card)}
 
 
-def _team(body: dict[str, Any]) -> str:
-    user = body.get("user") or {}
-    team = body.get("team") or {}
-    return str(body.get("team_id") or user.get("team_id") or team.get("id") or "")
-
-
-class BotIdentity:
-    """Bolt's authorization for one workspace, without making people wait on `auth.test`.
-
-    Bolt's default asks Slack `auth.test` on the first request and fails that request when
-    Slack cannot be reached. People's commands need only the bot token, so this asks once
-    in a while and answers with what it knows.
-    """
-
-    RETRY_SECONDS = 60.0
-
-    def __init__(self, client: AsyncWebClient) -> None:
-        self.client = client
-        self.info: dict[str, Any] | None = None
-        self._last_try = float("-inf")
-
-    def as_function(self) -> Callable[..., Awaitable[AuthorizeResult]]:
-        """Bolt reads the argument names of a plain function, so it gets one."""
-
-        async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
-            return await self.authorize(enterprise_id, team_id)
-
-        return authorize
-
-    async def authorize(self, enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
-        now = time.monotonic()
-        if self.info is None and now - self._last_try >= self.RETRY_SECONDS:
-            self._last_try = now
-            try:
-                self.info = dict((await self.client.auth_test()).data)  # type: ignore[arg-type]
-            except Exception as error:
-                log.warning("slack: auth.test failed (%s); answering people anyway", error)
-        info = self.info or {}
-        return AuthorizeResult(
-            enterprise_id=enterprise_id,
-            team_id=team_id or info.get("team_id"),
-            bot_token=self.client.token,
-            bot_user_id=info.get("user_id"),
-            bot_id=info.get("bot_id"),
-        )
-
-
-class _TokenNotice(logging.Filter):
-    """Bolt warns that SLACK_BOT_TOKEN is unused when the client carries it, as ours does."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "`token`" not in record.getMessage()
-
-
-logging.getLogger("slack_bolt.AsyncApp").addFilter(_TokenNotice())
+def _command_key(request: AsyncBoltRequest | None, body: dict[str, Any]) -> str:
+    """The same signed command sent again has the same body and timestamp."""
+    raw = (request.raw_body if request is not None else "") or json.dumps(body, sort_keys=True)
+    stamp = request.headers.get("x-slack-request-timestamp", [""])[0] if request else ""
+    return "slack-command:" + hashlib.sha256(f"{stamp}:{raw}".encode()).hexdigest()
 
 
 def build_app(*, client: AsyncWebClient, signing_secret: str, desk: Desk) -> AsyncApp:
     """A Bolt app whose Web API calls go through `client` (its base URL and session)."""
+    bolt_logs.install()
     app_client = AsyncWebClient(
         base_url=client.base_url, session=client.session, timeout=client.timeout
     )
@@ -115,13 +80,19 @@ def build_app(*, client: AsyncWebClient, signing_secret: str, desk: Desk) -> Asy
         authorize=BotIdentity(client).as_function(),
         process_before_response=False,
     )
-    Listeners(desk, client.session).register(app)
+    Listeners(desk, client.session, SlackOrganisations(desk.db)).register(app)
     return app
 
 
 class Listeners:
-    def __init__(self, desk: Desk, http: aiohttp.ClientSession | None = None) -> None:
+    def __init__(
+        self,
+        desk: Desk,
+        http: aiohttp.ClientSession | None = None,
+        organisations: SlackOrganisations | None = None,
+    ) -> None:
         self.desk = desk
+        self.senders = senders.Senders(organisations or SlackOrganisations(desk.db))
         # For answers sent to a slash command's response_url after its acknowledgement.
         self.http = http
         # Work done after an acknowledgement takes turns, a few at a time, so that a burst
@@ -152,34 +123,45 @@ class Listeners:
 
     # --- slash commands ------------------------------------------------------------------------
 
-    async def track(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        identity = slack_identity(_team(body), str(body.get("user_id", "")))
-        text = str(body.get("text") or "")
-        if self.desk.track_only_reads(text) and body.get("response_url"):
+    async def _track_as_sender(self, body: dict[str, Any]) -> Reply:
+        sender = senders.of_command(body)
+        organisation = await self.senders.organisation(sender)
+        text = _plain(str(body.get("text") or ""), organisation)
+        return await self.desk.track(slack_identity(organisation, sender.user), text)
+
+    async def track(
+        self, ack: AsyncAck, body: dict[str, Any], request: AsyncBoltRequest | None = None
+    ) -> None:
+        reads = self.desk.track_only_reads(decode(str(body.get("text") or "")))
+        if reads and body.get("response_url"):
             await ack()
-            await self._answer_after(body, lambda: self.desk.track(identity, text))
+            await self._answer_after(body, lambda: self._track_as_sender(body))
             return
 
         async def work() -> None:
-            typed = text
-            if typed.lower().startswith("cc "):
-                typed = mentions_to_identities(typed, _team(body))
+            # Slack signs a command once; the same body and timestamp again is a replay.
+            if not await self.desk.first_delivery(_command_key(request, body)):
+                log.info("slack: a command was sent again; not doing it twice")
+                await ack(**_ephemeral(cards.message(m.ALREADY_GOT_THAT)))
+                return
             # A change is acknowledged once it is saved, so "it's in" is never a promise.
-            reply = await self.desk.track(identity, typed)
+            reply = await self._track_as_sender(body)
             await ack(**_ephemeral(reply.card or cards.message(m.SOMETHING_WRONG)))
 
         await self._guarded(ack, work)
 
+    async def _summary_as_sender(self, body: dict[str, Any]) -> Reply:
+        identity = await self.senders.identity(senders.of_command(body))
+        return await self.desk.summary(identity, decode(str(body.get("text") or "")))
+
     async def summary(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        identity = slack_identity(_team(body), str(body.get("user_id", "")))
-        text = str(body.get("text") or "")
         if body.get("response_url"):
             await ack()
-            await self._answer_after(body, lambda: self.desk.summary(identity, text))
+            await self._answer_after(body, lambda: self._summary_as_sender(body))
             return
 
         async def work() -> None:
-            reply = await self.desk.summary(identity, text)
+            reply = await self._summary_as_sender(body)
             await ack(**_ephemeral(reply.card or cards.message(m.SOMETHING_WRONG)))
 
         await self._guarded(ack, work)
@@ -214,8 +196,8 @@ class Listeners:
         await ack()
         async with self.after_ack:
             try:
-                user = str((body.get("user") or {}).get("id", ""))
-                identity = slack_identity(_team(body), user)
+                sender = senders.of_interaction(body)
+                user, identity = sender.user, await self.senders.identity(sender)
                 name = action_name(str(action.get("action_id", ""))) or ""
                 reply = await self.desk.press(identity, name, str(action.get("value") or ""))
                 await self._show(client, body, user, reply)
@@ -241,12 +223,18 @@ class Listeners:
             await client.chat_postMessage(channel=user, text=text, blocks=blocks)
 
     async def form(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        meta = _form_metadata(view.get("private_metadata"))
+        if meta is None:
+            # Not a form of ours as we wrote it: close it quietly; Slack takes no text here.
+            log.warning("slack: a form came back with unreadable private_metadata; closed it")
+            await ack()
+            return
+
         async def work() -> None:
-            meta = json.loads(view.get("private_metadata") or "{}")
             values = (view.get("state") or {}).get("values") or {}
             text = ((values.get("text") or {}).get("text") or {}).get("value") or ""
             option = ((values.get("choice") or {}).get("choice") or {}).get("selected_option")
-            identity = slack_identity(_team(body), str((body.get("user") or {}).get("id", "")))
+            identity = await self.senders.identity(senders.of_interaction(body))
             reply = await self.desk.submit(
                 identity,
                 str(meta.get("action", "")),
@@ -259,29 +247,52 @@ class Listeners:
             else:
                 await ack()
 
-        await self._guarded(ack, work)
+        try:
+            await work()
+        except Exception:
+            log.exception("slack: could not handle a form")
+            if ack.response is None:  # a view submission takes no text: say it on the form
+                await ack(response_action="errors", errors={"text": m.SOMETHING_WRONG})
 
     async def shortcut(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         try:
-            user = str((body.get("user") or {}).get("id", ""))
-            text = str((body.get("message") or {}).get("text") or "")
-            reply = await self.desk.open_from_message(slack_identity(_team(body), user), text)
-            await self._show(client, body, user, reply)
+            sender = senders.of_interaction(body)
+            identity = await self.senders.identity(sender)
+            message = body.get("message")
+            text = message_text(message) if isinstance(message, dict) else ""
+            if text:
+                reply = await self.desk.open_from_message(identity, text)
+            else:
+                reply = Reply(card=cards.message(m.NOTHING_TO_TRACK), problem=True)
+            await self._show(client, body, sender.user, reply)
         except Exception:
             log.exception("slack: could not handle the message shortcut")
 
     # --- events (Bolt acknowledges these itself) ------------------------------------------------
 
     async def message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+        if event.get("channel_type") != "im" or event.get("bot_id"):
+            return
+        if event.get("subtype") not in PERSON_SUBTYPES:
             return
         if not await self.desk.first_delivery(f"slack:{body.get('event_id', '')}"):
             log.info("slack: event %s was already handled", body.get("event_id"))
             return
-        identity = slack_identity(_team(body), str(event.get("user", "")))
-        reply = await self.desk.chat(identity, str(event.get("text") or ""))
-        if reply.card is not None:
+        sender = senders.of_event(body, event)
+        organisation = await self.senders.organisation(sender)
+        identity = slack_identity(organisation, sender.user)
+        typed = str(event.get("text") or "")
+        if _CC.match(typed):
+            typed = mentions_to_identities(typed, organisation)
+        reply = await self.desk.chat(identity, message_text({**event, "text": typed}))
+        if reply.card is None:
+            return
+        thread = event.get("thread_ts")
+        if isinstance(thread, str) and thread and event.get("channel"):
+            # Answered where the person wrote: in their thread.
+            await self.desk.send(identity, reply.card, thread=f"{event['channel']}:{thread}")
+        else:
             await self.desk.send(identity, reply.card)
 
     async def home(
@@ -289,8 +300,18 @@ class Listeners:
     ) -> None:
         if event.get("tab") not in (None, "home"):
             return
-        user = str(event.get("user", ""))
-        reply = await self.desk.track(slack_identity(_team(body), user), "")
+        sender = senders.of_event(body, event)
+        user = sender.user
+        reply = await self.desk.track(await self.senders.identity(sender), "")
         if reply.card is not None:
             view = {"type": "home", "blocks": render_blocks(reply.card)}
             await client.views_publish(user_id=user, view=view)
+
+
+def _form_metadata(raw: Any) -> dict[str, Any] | None:
+    """The JSON object our forms carry in private_metadata; None if it is anything else."""
+    try:
+        meta = json.loads(raw or "{}")
+    except (TypeError, ValueError):
+        return None
+    return meta if isinstance(meta, dict) else None

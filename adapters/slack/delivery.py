@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.render import render_blocks, render_text
 from bot.dispatch import GiveUp, Outgoing, Result, RetryLater, Sent
+from bot.pace import Window
 
 log = logging.getLogger(__name__)
 
@@ -42,15 +43,29 @@ DEFAULT_RETRY_AFTER = 30.0
 
 
 class SlackDelivery:
+    # Slack publishes about one message a second per channel (short bursts allowed, but not
+    # said how short): kept per conversation. Its workspace-wide limits are learned.
+    per_destination = (Window(1, 1.0),)
+
     def __init__(self, client: AsyncWebClient, triage_channel: str | None) -> None:
         self.client = client
         self.triage_channel = triage_channel
 
     def _channel_for(self, target: str) -> str | None:
+        """`triage`, `person:slack:<org>:<user>` (their DM), `thread:<channel>:<thread ts>`."""
         if target == "triage":
             return self.triage_channel
         if target.startswith("person:slack:"):
             return target.rsplit(":", 1)[1]
+        if target.startswith("thread:"):
+            return target.split(":")[1] or None
+        return None
+
+    @staticmethod
+    def _thread_for(target: str) -> str | None:
+        """The thread a reply goes to, for a `thread:<channel>:<thread ts>` target."""
+        if target.startswith("thread:"):
+            return target.split(":")[2] if target.count(":") == 2 else None
         return None
 
     async def deliver(self, message: Outgoing) -> Result:
@@ -74,7 +89,12 @@ class SlackDelivery:
                         raise
                     log.info("slack: card %s is gone; posting it again", message.card_key)
             response = await self.client.chat_postMessage(
-                channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+                channel=channel,
+                text=text,
+                blocks=blocks,
+                thread_ts=self._thread_for(message.target),
+                unfurl_links=False,
+                unfurl_media=False,
             )
             return Sent(str(response["channel"]), str(response["ts"]))
         except SlackApiError as error:

@@ -24,7 +24,8 @@ from slack_sdk.models.blocks.block_elements import PlainTextInputElement, Static
 from slack_sdk.models.blocks.blocks import InputBlock
 from slack_sdk.models.views import View
 
-from bot.views import Button, Card, Form, TimelineEntry
+from bot import messages as m
+from bot.views import Button, Card, Form, ItemList, TimelineEntry
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -32,7 +33,6 @@ MAX_HEADER = 150
 MAX_BUTTON = 75
 MAX_VALUE = 2000
 MAX_FIELD = 2000
-MAX_CONTEXT = 2000
 MAX_ACTIONS = 25
 MAX_MODAL_TITLE = 24
 MAX_TIMELINE = 15
@@ -114,6 +114,21 @@ def _lines_to_sections(lines: list[str]) -> list[Block]:
     return sections
 
 
+def _list_lines(group: ItemList) -> list[str]:
+    """A list as lines: its title, one line per request, and what was left out."""
+    items = group.items[:MAX_ITEMS]
+    lines = [f"*{safe(group.title, 200)}*"] if group.title else []
+    lines += [
+        f"`{safe(i.code, 20)}`  {safe(shorten(i.title, 120), 400)} — *{safe(i.status, 40)}*"
+        for i in items
+    ]
+    if len(group.items) > len(items):
+        lines.append(f"_…and {len(group.items) - len(items)} more_")
+    if group.more:
+        lines.append(f"_{safe(group.more, 500)}_")
+    return lines
+
+
 def _field_text(label: str, value: str, person: str | None) -> str:
     shown = _who(value, person) if _SLACK_PERSON.match(person or "") else safe(value, 1500)
     return f"*{safe(label, 200)}*\n{shown}"
@@ -132,16 +147,8 @@ def render_blocks(card: Card) -> list[dict[str, Any]]:
         head.append(SectionBlock(fields=[MarkdownTextObject(text=t) for t in texts]))
 
     middle: list[Block] = []
-    if card.items:
-        items = card.items[:MAX_ITEMS]
-        lines = [
-            f"`{safe(i.code, 20)}`  {safe(shorten(i.title, 120), 400)} — *{safe(i.status, 40)}*"
-            + (f"\n{safe(i.detail, 300)}" if i.detail else "")
-            for i in items
-        ]
-        if len(card.items) > len(items):
-            lines.append(f"_…and {len(card.items) - len(items)} more_")
-        middle.extend(_lines_to_sections(lines))
+    for group in card.lists:
+        middle.extend(_lines_to_sections(_list_lines(group)))
     if card.timeline:
         entries = card.timeline[-MAX_TIMELINE:]
         lines = [_timeline_line(e) for e in entries]
@@ -152,7 +159,7 @@ def render_blocks(card: Card) -> list[dict[str, Any]]:
 
     rows: list[Block] = []
     for row in card.rating_rows:
-        chosen = f" — you chose {row.chosen}" if row.chosen else ""
+        chosen = f" — {m.YOU_CHOSE.format(score=row.chosen)}" if row.chosen else ""
         text = f"*{safe(row.label, 100)}*: {safe(row.question, 500)}{chosen}"
         rows.append(SectionBlock(text=MarkdownTextObject(text=text)))
         if row.buttons:
@@ -198,14 +205,11 @@ def render_modal(form: Form, *, callback_id: str, private_metadata: str) -> dict
             Option(value=value, text=PlainTextObject(text=plain(label, 75)))
             for value, label in form.choices[:100]
         ]
-        initial = next((o for o in options if o.value == form.initial_choice), None)
         blocks.append(
             InputBlock(
                 block_id="choice",
                 label=PlainTextObject(text=plain(form.choice_label, 2000)),
-                element=StaticSelectElement(
-                    action_id="choice", options=options, initial_option=initial
-                ),
+                element=StaticSelectElement(action_id="choice", options=options),
                 optional=True,
             )
         )

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from slack_sdk.models.blocks import Block
 
 from adapters.slack.render import (
     action_name,
@@ -15,7 +16,8 @@ from adapters.slack.render import (
     render_text,
     safe,
 )
-from bot.views import Button, Card, Field, Form, ListItem, RatingRow, TimelineEntry
+from bot import messages as m
+from bot.views import Button, Card, Field, Form, ItemList, ListItem, RatingRow, TimelineEntry
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -49,7 +51,9 @@ def big_card(text: str, n: int) -> Card:
         title=text,
         text=text,
         fields=tuple(Field(text, text) for _ in range(12)),
-        items=tuple(ListItem("IT-7K3QX4", text, "Received", text) for _ in range(n)),
+        lists=(
+            ItemList(text, tuple(ListItem("IT-7K3QX4", text, "Received") for _ in range(n)), text),
+        ),
         timeline=tuple(TimelineEntry(NOW + timedelta(minutes=i), text, text) for i in range(n)),
         buttons=tuple(Button(text, "take", "IT-7K3QX4") for _ in range(30)),
         footer=text,
@@ -73,7 +77,7 @@ def test_mentions_and_links_people_typed_are_inert() -> None:
         fields=(Field("Note", hostile),),
         footer=hostile,
         timeline=(TimelineEntry(NOW, hostile, hostile),),
-        items=(ListItem("IT-7K3QX4", hostile, "Received"),),
+        lists=(ItemList(hostile, (ListItem("IT-7K3QX4", hostile, "Received"),), hostile),),
         fallback=hostile,
     )
     # Plain-text objects (the header) are never parsed by Slack; every mrkdwn one is escaped.
@@ -144,3 +148,40 @@ def test_the_update_form_is_a_valid_modal() -> None:
 def test_any_text_renders_within_limits(text: str, n: int) -> None:
     check_limits(render_blocks(big_card(text, n)))
     assert len(render_text(Card(title=text, fallback=text))) <= 3000
+
+
+def test_each_list_shows_its_title_and_what_is_left_out() -> None:
+    titles = (m.LIST_OWN, m.LIST_ASSIGNED, m.LIST_WAITING)
+    lists = tuple(
+        ItemList(
+            title,
+            tuple(ListItem(f"IT-{n:06d}", "Printer jammed " * 30, "Received") for n in range(20)),
+            more=m.LIST_MORE.format(more=100, size=20, word="waiting", page=2),
+        )
+        for title in titles
+    )
+    card = Card(title=m.STAFF_LISTS_TITLE, lists=lists, fallback=m.STAFF_LISTS_TITLE)
+    blocks = render_blocks(card)
+    check_limits(blocks)
+    assert [Block.parse(b).to_dict() for b in blocks] == blocks  # valid Block Kit
+    text = json.dumps(blocks, ensure_ascii=False)
+    for title in titles:
+        assert f"*{title}*" in text
+    assert text.count("…and 100 more. Next 20: `/track waiting 2`") == 3
+    positions = [text.index(f"*{title}*") for title in titles]
+    assert positions == sorted(positions)
+    # The App Home shows the same card: a home view allows 100 blocks, a message 50.
+    assert len(blocks) <= 50
+
+
+def test_a_list_too_long_for_a_message_still_says_how_many_are_left_out() -> None:
+    items = tuple(ListItem(f"IT-{n:06d}", "x", "Received") for n in range(40))
+    card = Card(title="t", lists=(ItemList("", items),))
+    text = json.dumps(render_blocks(card), ensure_ascii=False)
+    assert "…and 15 more" in text
+
+
+def test_a_chosen_score_is_said_in_the_bots_words() -> None:
+    row = RatingRow("speed", "Speed", "?", 4, ())
+    text = json.dumps(render_blocks(Card(title="t", rating_rows=(row,))), ensure_ascii=False)
+    assert m.YOU_CHOSE.format(score=4) in text

@@ -10,7 +10,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.dispatch import Dispatcher, GiveUp, Outgoing, Result, RetryLater, Sent
+from bot.pace import Window
 from bot.settings import Settings
+from bot.views import Card, dump_card, load_card
 from storage import outbox
 from storage.db import Database
 from storage.models import OutboxMessage
@@ -24,9 +26,11 @@ class ScriptedPlatform:
 
     script: deque[Result | Exception] = field(default_factory=deque)
     seen: list[int] = field(default_factory=list)
+    cards: list[Card] = field(default_factory=list)
 
     async def deliver(self, message: Outgoing) -> Result:
         self.seen.append(message.id)
+        self.cards.append(message.card)
         if self.script:
             answer = self.script.popleft()
             if isinstance(answer, Exception):
@@ -130,3 +134,81 @@ async def test_a_wake_up_sends_at_once_without_waiting_for_the_poll(
         dispatcher.stop()
         await asyncio.wait_for(task, 10)
     assert {r.state for r in await rows(db)} == {outbox.SENT}
+
+
+async def test_a_card_that_cannot_be_read_is_given_up_not_sent_blank(
+    db: Database, settings: Settings
+) -> None:
+    good = await enqueue_messages(db, 1, title="fine")
+    renamed = await enqueue_messages(db, 1, payload={"title": "Printer", "body": "Jammed"})
+    future = await enqueue_messages(db, 1, payload={"v": 2, "card": {"title": "Printer"}})
+    garbage = await enqueue_messages(db, 1, payload={"v": 1, "card": "not a card"})
+    platform = ScriptedPlatform()
+    await Dispatcher(db, settings, {"slack": platform}).drain()
+    assert platform.seen == good
+    by_id = {r.id: r for r in await rows(db)}
+    for unreadable in (*renamed, *future, *garbage):
+        row = by_id[unreadable]
+        assert row.state == outbox.DEAD
+        assert (row.last_error or "").startswith("unreadable card, not sent: ")
+    assert "body" in (by_id[renamed[0]].last_error or "")
+    assert "version 2" in (by_id[future[0]].last_error or "")
+
+
+async def test_cards_saved_before_their_shape_was_versioned_still_go_out(
+    db: Database, settings: Settings
+) -> None:
+    legacy = {"title": "Printer", "text": "Jammed", "fields": [], "footer": "", "fallback": "x"}
+    await enqueue_messages(db, 1, payload=legacy)
+    platform = ScriptedPlatform()
+    await Dispatcher(db, settings, {"slack": platform}).drain()
+    assert [(c.title, c.text) for c in platform.cards] == [("Printer", "Jammed")]
+
+
+def test_a_stored_card_says_which_shape_it_is_in() -> None:
+    card = Card(title="Printer", text="Jammed")
+    stored = dump_card(card)
+    assert stored["v"] == 1 and stored["card"]["title"] == "Printer"
+    assert load_card(stored) == card
+    # A part since removed that carried nothing is no loss; one that carried words is.
+    assert load_card({"title": "Printer", "gone": ""}) == Card(title="Printer")
+
+
+@dataclass
+class OneAMinutePerConversation(ScriptedPlatform):
+    per_destination: tuple[Window, ...] = (Window(1, 60.0),)
+
+
+async def test_a_busy_conversation_puts_its_next_message_back_in_line_untried(
+    db: Database, settings: Settings
+) -> None:
+    first, second = await enqueue_messages(db, 2, target="triage")
+    [other] = await enqueue_messages(db, 1, title="other")
+    platform = OneAMinutePerConversation()
+    before = utcnow()
+    await Dispatcher(db, settings, {"slack": platform}).drain()
+    assert sorted(platform.seen) == [first, other]
+    waiting = {r.id: r for r in await rows(db)}[second]
+    assert waiting.state == outbox.PENDING and waiting.attempts == 0
+    assert timedelta(seconds=58) <= waiting.next_attempt_at - before <= timedelta(seconds=62)
+
+
+async def test_a_refusal_for_a_busy_conversation_leaves_the_others_unpaused(
+    db: Database, settings: Settings
+) -> None:
+    settings = settings.model_copy(update={"outbox_concurrency": 1})
+    # Two messages to the triage channel (published: three a second), then many DMs.
+    await enqueue_messages(db, 2, target="triage")
+    others = await enqueue_messages(db, 10, title="dm")
+
+    @dataclass
+    class StricterThanPublished(ScriptedPlatform):
+        per_destination: tuple[Window, ...] = (Window(3, 1.0),)
+
+    platform = StricterThanPublished(
+        deque([Sent("C1", "1"), RetryLater("ratelimited", after_seconds=30)])
+    )
+    await Dispatcher(db, settings, {"slack": platform}).drain()
+    # The channel waits its 30 s; everyone else's messages went at once.
+    assert platform.seen[2:] == others
+    assert {r.state for r in await rows(db) if r.id in others} == {outbox.SENT}

@@ -17,6 +17,8 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from bench.limiters import AllOf, Limiter, PerChannel, SlidingWindow, retry_after
+
 BOT_USER = "UBOT"
 TEAM = "T1"
 
@@ -47,10 +49,10 @@ class FakeSlack:
         self.responses: dict[str, list[dict[str, Any]]] = defaultdict(list)
         # Seconds each call takes, to make a burst last long enough to interrupt.
         self.delay = 0.0
-        # Slack's limits on chat.postMessage, when switched on with limit_posts().
-        self._per_second: int | None = None
-        self._posted_at: deque[float] = deque()
-        self._channel_posted_at: dict[str, float] = {}
+        # A rate limiter on the methods that write to a conversation, when switched on
+        # with limit() or limit_posts().
+        self._limiter: Limiter | None = None
+        self._limited_methods: frozenset[str] = frozenset()
         self.rate_limited = 0
 
     # --- control -----------------------------------------------------------------------
@@ -72,22 +74,29 @@ class FakeSlack:
     def limit_posts(self, *, per_second: int) -> None:
         """Like Slack: chat.postMessage takes one message a second per channel and
         `per_second` across the workspace; past either it answers 429 with Retry-After."""
-        self._per_second = per_second
+        self.limit(
+            AllOf([SlidingWindow(per_second, 1.0), PerChannel(lambda: SlidingWindow(1, 1.0))]),
+            methods=("chat.postMessage",),
+        )
 
-    def _over_limit(self, method: str, args: dict[str, Any]) -> bool:
-        if self._per_second is None or method != "chat.postMessage":
-            return False
+    def limit(
+        self, limiter: Limiter, *, methods: tuple[str, ...] = ("chat.postMessage", "chat.update")
+    ) -> None:
+        """Answers 429 with Retry-After (whole seconds) when `limiter` says a call to one of
+        `methods` must wait; see bench/limiters.py for the shapes."""
+        self._limiter = limiter
+        self._limited_methods = frozenset(methods)
+
+    def _over_limit(self, method: str, args: dict[str, Any]) -> float:
+        """0 when the call may go (and it is counted), else the seconds it must wait."""
+        if self._limiter is None or method not in self._limited_methods:
+            return 0.0
         now = time.monotonic()
-        while self._posted_at and now - self._posted_at[0] >= 1.0:
-            self._posted_at.popleft()
-        channel = str(args.get("channel", ""))
-        if len(self._posted_at) >= self._per_second:
-            return True
-        if now - self._channel_posted_at.get(channel, float("-inf")) < 1.0:
-            return True
-        self._posted_at.append(now)
-        self._channel_posted_at[channel] = now
-        return False
+        channel = _conversation(str(args.get("channel", "")))
+        wait = self._limiter.wait(now, channel)
+        if wait <= 0:
+            self._limiter.take(now, channel)
+        return wait
 
     def of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -156,10 +165,12 @@ class FakeSlack:
             for key in ("blocks", "view"):
                 if isinstance(args.get(key), str):
                     args[key] = json.loads(args[key])
-        if self._over_limit(method, args):
+        if wait := self._over_limit(method, args):
             self.rate_limited += 1
             return web.json_response(
-                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}
+                {"ok": False, "error": "ratelimited"},
+                status=429,
+                headers={"Retry-After": str(retry_after(wait))},
             )
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") or args.get("token")
@@ -184,9 +195,7 @@ class FakeSlack:
             }
         if method == "chat.postMessage":
             self._ts += 1
-            channel = str(args.get("channel", ""))
-            if channel.startswith("U"):
-                channel = "D" + channel[1:]
+            channel = _conversation(str(args.get("channel", "")))
             return {
                 "ok": True,
                 "channel": channel,
@@ -200,3 +209,8 @@ class FakeSlack:
         if method in ("views.open", "views.publish"):
             return {"ok": True, "view": {"id": "V1"}}
         return {"ok": True}
+
+
+def _conversation(channel: str) -> str:
+    """Where a message to `channel` lands: a user id means the DM with that user."""
+    return "D" + channel[1:] if channel.startswith("U") else channel

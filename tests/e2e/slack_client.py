@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,6 +16,12 @@ from tests.e2e.fake_slack import FakeSlack
 
 SIGNING_SECRET = "test-signing-secret-not-a-real-one"
 TEAM = "T1"
+PAYLOADS = Path(__file__).parent / "payloads"
+
+
+def payload(name: str) -> dict[str, Any]:
+    """A payload shaped as Slack sends it, from tests/e2e/payloads/<name>.json."""
+    return json.loads((PAYLOADS / f"{name}.json").read_text())
 
 
 class SlackSender:
@@ -96,6 +103,20 @@ class SlackSender:
         if text_body.startswith("{"):
             return status, json.loads(text_body), key
         return status, ({"raw": text_body} if text_body else {}), key
+
+    async def command_fields(self, fields: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """A slash command with exactly these fields (a response_url of the fake's added);
+        (HTTP status, its answer, whether in the acknowledgement or after it)."""
+        key = uuid.uuid4().hex
+        url = self.fake.response_url(key) if self.fake else "http://127.0.0.1:9/unused"
+        status, text = await self.post(urlencode(fields | {"response_url": url}))
+        if not text and status == 200 and self.fake:
+            return status, await self.fake.response(key)
+        return status, (json.loads(text) if text.startswith("{") else {"raw": text})
+
+    async def callback(self, body: dict[str, Any]) -> tuple[int, str]:
+        """An Events API callback exactly as given."""
+        return await self.post(json.dumps(body), content_type="application/json")
 
     async def interaction(self, payload: dict[str, Any]) -> tuple[int, str]:
         return await self.post(urlencode({"payload": json.dumps(payload)}))

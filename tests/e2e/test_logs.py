@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import io
 import logging
+from pathlib import Path
+
+import aiohttp
 
 from adapters.logs import FORMAT, RequestContext
 from tests.e2e.conftest import Stack
+from tests.e2e.fake_slack import FakeSlack
+from tests.e2e.serve_process import serving
 from tests.e2e.slack_client import SIGNING_SECRET
 from tests.helpers import eventually
 
@@ -56,3 +61,25 @@ async def test_request_ids_and_no_secrets(stack: Stack) -> None:
     assert "xoxb-1234-abcd" not in text and "xoxb-[hidden]" in text
     duplicate = [line for line in text.splitlines() if "EvLog was already handled" in line]
     assert duplicate and all("[dup-check-1]" in line for line in duplicate)
+
+
+async def test_every_access_log_line_carries_its_request_id(
+    database_url: str, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    async with serving(database_url=database_url, fake=fake_slack, cwd=tmp_path) as served:
+        async with aiohttp.ClientSession() as http:
+            given = {"X-Request-Id": "access-check-1"}
+            async with http.get(f"{served.base}/healthz", headers=given) as resp:
+                assert resp.status == 200
+            missing = {"X-Request-Id": "access-check-2"}
+            async with http.get(f"{served.base}/no-such-page", headers=missing) as resp:
+                assert resp.status == 404
+                assert resp.headers["X-Request-Id"] == "access-check-2"
+            async with http.get(f"{served.base}/healthz") as resp:
+                made_up = resp.headers["X-Request-Id"]
+    access = [line for line in served.log.splitlines() if " aiohttp.access " in line]
+    assert access, served.log
+    assert any("[access-check-1]" in line and '"GET /healthz ' in line for line in access)
+    assert any("[access-check-2]" in line and '"GET /no-such-page ' in line for line in access)
+    assert any(f"[{made_up}]" in line for line in access)
+    assert not [line for line in access if "[-]" in line], access

@@ -119,7 +119,9 @@ async def test_typed_mentions_and_links_are_shown_inert(stack: Stack) -> None:
         for raw in ("<!channel>", "<!here>", "<@UBOSS>", "<http://evil"):
             assert raw not in payload, (raw, call.args["channel"])
     triage = [c for c in stack.slack.of("chat.postMessage") if c.args["channel"] == TRIAGE_CHANNEL]
-    assert "&lt;!channel&gt;" in json.dumps(triage[0].args["blocks"])
+    # Read as words, and a link's label never hides where it goes.
+    shown = "@channel @here @UBOSS please see your bank (http://evil.example)"
+    assert shown in json.dumps(triage[0].args["blocks"])
 
 
 async def test_unknown_empty_and_long_text_get_polite_answers(stack: Stack) -> None:

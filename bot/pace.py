@@ -1,0 +1,213 @@
+"""How fast a platform takes messages: its published limits per conversation, and a rate
+across conversations learned from its answers.
+
+Platforms limit in several shapes at once: per conversation (Slack about one message a second
+per channel; Teams 7 per second, 8 per 2 s, 60 per 30 s, 1800 per hour) and across all of
+them (sliding windows, token buckets with or without a burst). The per-conversation limits
+are published, so each `Delivery` declares them and they are kept exactly. The limit across
+conversations is not, so it is learned: unlimited until the first "too many", then a steady
+pace that is cut on a refusal (never below what the platform took in the last second) and
+raised again while it is accepted, so that it neither collapses nor hammers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+
+__all__ = ["Booking", "Pace", "Window"]
+
+
+@dataclass(frozen=True)
+class Window:
+    """At most `count` messages to one conversation in any `seconds`."""
+
+    count: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Booking:
+    """When a message may go. Unless `booked`, ask again at `at`: keeping the message when
+    only the rate holds it back (`keep`), else putting it back in line until then."""
+
+    at: float
+    destination: str
+    booked: bool = True
+    keep: bool = False
+    # When it was booked: answers to messages booked before the rate last changed are old news.
+    made: float = 0.0
+    # Held back by the learned rate (not by a conversation): its acceptance says the rate
+    # may be raised.
+    paced: bool = False
+
+
+class Pace:
+    # Our clock and the platform's differ by the network; keep a little clear of each edge.
+    MARGIN = 0.02
+    # A message whose conversation is busy for longer than this goes back in line rather
+    # than holding one of the few send slots.
+    HOLD = 0.1
+    # Until the first refusal the rate is unlimited; then it starts at what the platform
+    # took in the second before, but at least START_RATE (that second may have been a
+    # moment long: a bucket with no burst takes one message of a burst).
+    START_RATE = 10.0
+    MIN_RATE = 1.0
+    # Each message accepted at the rate raises it, by START_GROWTH per second of sending
+    # until the first refusal after the start, then by STEADY_GROWTH: probing, not racing.
+    START_GROWTH = 3.0
+    STEADY_GROWTH = 0.01
+    # ...but never past AHEAD times what the platform took in the last second.
+    AHEAD = 3.0
+    # A refusal when most messages are still taken (at the limit, or messages bunched up
+    # on the way) slows by DECREASE; when fewer than OVER of them were taken (past the
+    # limit: a probe ran ahead, or the limit fell), the rate goes back to START_CUT of
+    # itself, or KEEP of what the platform took in the last second, whichever is more.
+    DECREASE = 0.98
+    OVER = 0.8
+    START_CUT = 0.9
+    KEEP = 0.98
+    # A learned rate is forgotten after this long without a refusal, in case it was raised.
+    FORGET_AFTER = 300.0
+
+    def __init__(self, per_destination: tuple[Window, ...] = ()) -> None:
+        self.windows = per_destination
+        # Messages a second across conversations; None until the platform first refuses.
+        self.rate: float | None = None
+        self.paused_until = 0.0
+        self.refusals = 0
+        self._next = 0.0  # the earliest moment the rate allows the next message
+        self._accepted: deque[float] = deque(maxlen=100_000)
+        self._refused: deque[float] = deque(maxlen=1000)
+        self._cut_at = -math.inf
+        self._last_at = -math.inf
+        self._steady = False
+        self._sent: OrderedDict[str, deque[float]] = OrderedDict()
+        self._dest_paused: dict[str, float] = {}
+        # A refusal for a conversation that had a message this recently is its own limit.
+        shortest = min((w.seconds for w in self.windows), default=1.0)
+        self._busy_within = 2 * shortest
+        longest = max((w.seconds for w in self.windows), default=0.0)
+        self._keep = max(longest, self._busy_within) + self.MARGIN
+
+    # --- booking -----------------------------------------------------------------------------
+
+    def book(self, now: float, destination: str) -> Booking:
+        """The moment the next message to `destination` may go; booked unless far off."""
+        if self.rate is not None and now - self._cut_at > self.FORGET_AFTER:
+            self.rate, self._steady = None, False
+        ready = max(now, self.paused_until, self._destination_ready(now, destination))
+        if ready - now > self.HOLD:
+            return Booking(ready, destination, booked=False)
+        at = ready if self.rate is None else max(ready, self._next)
+        if at - now > self.HOLD:  # the rate may have risen by then: booked at that time
+            return Booking(at, destination, booked=False, keep=True)
+        paced = self.rate is not None and self._next >= ready
+        self._last_at = max(self._last_at, at)
+        if self.rate is not None:
+            self._next = at + 1.0 / self.rate
+        if self.windows:
+            self._sent.setdefault(destination, deque(maxlen=self._longest_count())).append(at)
+            self._sent.move_to_end(destination)
+        return Booking(at, destination, paced=paced, made=now)
+
+    def _longest_count(self) -> int:
+        # One more than any window holds: the one before tells a busy conversation.
+        return max(w.count for w in self.windows) + 1
+
+    def _destination_ready(self, now: float, destination: str) -> float:
+        ready = self._dest_paused.get(destination, 0.0)
+        self._forget_quiet_destinations(now)
+        sent = self._sent.get(destination)
+        if sent:
+            for window in self.windows:
+                if len(sent) >= window.count:
+                    ready = max(ready, sent[-window.count] + window.seconds + self.MARGIN)
+        return ready
+
+    def _forget_quiet_destinations(self, now: float) -> None:
+        while self._sent:
+            sent = next(iter(self._sent.values()))
+            if sent and now - sent[-1] < self._keep:
+                break
+            self._sent.popitem(last=False)
+        if len(self._dest_paused) > 1000:
+            self._dest_paused = {d: t for d, t in self._dest_paused.items() if t > now}
+
+    def also_at(self, booking: Booking, channel: str) -> None:
+        """The platform put the message in `channel` (e.g. a DM for a person): later messages
+        addressed to that channel count against the same conversation."""
+        if self.windows and channel != booking.destination:
+            self._sent.setdefault(channel, deque(maxlen=self._longest_count())).append(booking.at)
+            self._sent.move_to_end(channel)
+
+    # --- answers -----------------------------------------------------------------------------
+
+    def accepted(self, now: float, booking: Booking) -> None:
+        self._accepted.append(now)
+        if self.rate is None or not booking.paced or booking.made < self._cut_at:
+            return
+        # Each message taken at the rate is 1/rate seconds of proof that it holds.
+        growth = self.STEADY_GROWTH if self._steady else self.START_GROWTH
+        ceiling = max(self.rate, self.START_RATE, self.AHEAD * self._took(now))
+        self.rate = min(ceiling, self.rate * math.exp(growth / self.rate))
+
+    def refused(self, now: float, booking: Booking, retry_after: float) -> str:
+        """The platform said "too many" for this message. Returns what it is taken to mean:
+        "conversation" (that conversation's own limit: only it waits), "slower" (the rate
+        across conversations is cut) or "pause" (the platform takes nothing for now:
+        everything waits `retry_after`)."""
+        self.refusals += 1
+        if booking.made >= self._cut_at:
+            self._refused.append(now)
+        sent = self._sent.get(booking.destination)
+        if sent and booking.at in sent:  # it was not taken: it does not count against it
+            sent.remove(booking.at)
+        if self._conversation_busy(now, booking):
+            self._dest_paused[booking.destination] = now + retry_after
+            return "conversation"
+        fresh = booking.made >= self._cut_at
+        if not fresh:  # sent before the last cut took effect: already answered
+            return "slower"
+        since = self._cut_at if self.rate is not None else now - retry_after
+        if not self._accepted or self._accepted[-1] < since:
+            self.paused_until = max(self.paused_until, now + retry_after)
+            self._cut(now)
+            return "pause"
+        self._cut(now)
+        return "slower"
+
+    def _conversation_busy(self, now: float, booking: Booking) -> bool:
+        sent = self._sent.get(booking.destination)
+        return bool(sent) and now - sent[-1] < self._busy_within
+
+    def _cut(self, now: float) -> None:
+        took = self._took(now)
+        refused = sum(1 for at in self._refused if at > now - 1.0)
+        if self.rate is None:
+            rate = max(self.START_RATE, float(took))
+        elif not self._steady or took < self.OVER * (took + refused):
+            # Past the limit (a probe that ran ahead, or the limit fell): back to about what
+            # the platform took.
+            rate = max(self.START_CUT * self.rate, self.KEEP * took)
+        else:
+            # At the limit, or messages bunched up on the way: a little slower.
+            rate = self.DECREASE * self.rate
+        self._steady = self.rate is not None
+        self.rate = max(self.MIN_RATE, rate)
+        self._cut_at = now
+        # Messages booked before the cut still go at the old spacing: the new one follows them.
+        self._next = max(now, self._last_at) + 1.0 / self.rate
+
+    def _took(self, now: float) -> int:
+        """How many messages the platform accepted in the last second."""
+        took = 0
+        for at in reversed(self._accepted):
+            if at <= now - 1.0:
+                break
+            took += 1
+        return took
+
+    def pause_left(self, now: float) -> float:
+        return max(0.0, self.paused_until - now)
