@@ -18,9 +18,10 @@ typed, the score chosen) and timed from the moment the request was sent.
 kinds in turn; ack and answer p50/p99 per kind, cxbot / bare Bolt, rounds taking turns.
 
 `capacity`: open loop, requests sent at a fixed rate whatever happens to the answers, one
-kind at a time (lookups, rating taps); the rate doubles until a step fails, then halves the
-gap. A step holds when every request is acknowledged, every answer arrives, answer p99 is
-under 1 s and the load generator kept the rate. The two servers take turns, step by step.
+kind at a time (lookups, rating taps); the rate doubles until a step fails (a failure is
+tried once more, `--retries`), then halves the gap. A step holds when every request is
+acknowledged, every answer arrives, answer p99 is under 1 s and the load generator kept the
+rate. The two servers take turns, step by step.
 
 `load`: one kind at a fixed rate against cxbot only, for a profiler (`--py-spy FILE`).
 
@@ -67,7 +68,7 @@ from bench.common import (
 from storage.db import Database
 from storage.migrate import migrate
 from tests.e2e.slack_client import SIGNING_SECRET, TEAM
-from tests.helpers import grant
+from tests.helpers import grant, reset_postgres
 
 KINDS = ("lookup", "open", "update", "tap")
 DIMENSIONS = ("quality", "speed", "knowledge", "approachability", "communication")
@@ -311,6 +312,9 @@ async def answered(rx: Receiver, shots: list[Shot], grace: float = GRACE_SECONDS
 
 
 async def prepare(database_url: str) -> None:
+    """A fresh schema: a PostgreSQL database given is emptied first (a scratch one only)."""
+    if database_url.startswith("postgresql"):
+        await reset_postgres(database_url)
     db = Database(database_url)
     await migrate(db)
     await grant(db, technician_identity(), "technician")
@@ -599,8 +603,17 @@ async def capacity(args: argparse.Namespace) -> None:
                         got = await step(
                             server, rx, people, signer, kind, search.rate, args.step_seconds
                         )
-                        search.record(got)
                         print(got.line(server.name), flush=True)
+                        if not got.holds and args.retries:
+                            # Others share the machine: a failure counts once it repeats.
+                            for _ in range(args.retries):
+                                got = await step(
+                                    server, rx, people, signer, kind, got.rate, args.step_seconds
+                                )
+                                print(got.line(server.name) + " (again)", flush=True)
+                                if got.holds:
+                                    break
+                        search.record(got)
 
     print(
         f"open loop, steps of {args.step_seconds:.0f} s, "
@@ -672,8 +685,11 @@ def main() -> None:
             sub.add_argument("--kinds", default="lookup,tap")
             sub.add_argument("--step-seconds", type=float, default=5)
             sub.add_argument("--start", type=float, default=100)
-            sub.add_argument("--top", type=float, default=1600)
+            sub.add_argument("--top", type=float, default=3200)
             sub.add_argument("--precision", type=float, default=0.1)
+            sub.add_argument(
+                "--retries", type=int, default=1, help="tries again before a rate counts as failed"
+            )
         if name == "load":
             sub.add_argument("--kind", default="lookup", choices=KINDS)
             sub.add_argument("--rate", type=float, default=150)

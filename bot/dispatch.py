@@ -3,7 +3,8 @@
 Platform-neutral: each platform registers a `Delivery` that knows how to send one message.
 Messages are leased (so a crashed process's messages go out after the lease ends), sent
 concurrently up to a limit, retried with exponential backoff or after the platform's
-`Retry-After`, and given up ("dead") on a permanent error or after too many tries. A row is
+`Retry-After`, and given up ("dead") on a permanent error, an unreadable card or after too
+many tries. Each platform's `Pace` keeps the sends within its limits. A row is
 marked sent in the same step that records the platform's message id; results that arrive
 together are saved together, in one transaction.
 """
@@ -56,8 +57,9 @@ class Sent:
 @dataclass(frozen=True)
 class RetryLater:
     error: str
-    # Set when the platform said how long to wait (a 429's Retry-After): everything for
-    # that platform then waits that long, and the wait does not count as a failed try.
+    # Set when the platform said how long to wait (a 429's Retry-After): the message waits
+    # that long, which does not count as a failed try, and the platform's pace slows (or,
+    # when it is taking nothing at all, everything for it waits).
     after_seconds: float | None = None
 
 
@@ -236,11 +238,8 @@ class Dispatcher:
         async with self._semaphore:
             booking = await self._book(pace, out)
             if not booking.booked:  # back in line, untried, until it may go
-                reason = (
-                    "waiting out a rate limit"
-                    if pace.pause_left(self._now())
-                    else ("waiting for its conversation's limit")
-                )
+                paused = pace.pause_left(self._now())
+                reason = "waiting out a rate limit" if paused else "waiting for its conversation"
                 heapq.heappush(self._due, booking.at)
                 await self._record(row, Wait(reason, max(0.0, booking.at - self._now())))
                 return
@@ -277,7 +276,7 @@ class Dispatcher:
 
     async def _record(self, row: OutboxMessage, result: Result) -> None:
         """Saves one result; waits until it is committed, alongside any that came with it."""
-        if self.observe is not None:
+        if self.observe is not None and not isinstance(result, Wait):
             kind = {Sent: "sent", GiveUp: "gave_up"}.get(type(result), "retry")
             self.observe(row.platform, kind)
         saved: asyncio.Future[None] = asyncio.get_running_loop().create_future()

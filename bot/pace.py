@@ -49,6 +49,7 @@ class Pace:
     # A message whose conversation is busy for longer than this goes back in line rather
     # than holding one of the few send slots.
     HOLD = 0.1
+    IN_FLIGHT = 8
     # Until the first refusal the rate is unlimited; then it starts at what the platform
     # took in the second before, but at least START_RATE (that second may have been a
     # moment long: a bucket with no burst takes one message of a burst).
@@ -58,8 +59,13 @@ class Pace:
     # until the first refusal after the start, then by STEADY_GROWTH: probing, not racing.
     START_GROWTH = 3.0
     STEADY_GROWTH = 0.01
-    # ...but never past AHEAD times what the platform took in the last second.
-    AHEAD = 3.0
+    # Below NEAR of the highest rate refused at the limit, the rate catches up quickly; from
+    # there to that rate it creeps.
+    NEAR = 0.97
+    CATCH_UP_GROWTH = 0.05
+    PLATEAU_GROWTH = 0.002
+    # ...but never past AHEAD times the rate the platform took in the last quarter second.
+    AHEAD = 1.5
     # A refusal when most messages are still taken (at the limit, or messages bunched up
     # on the way) slows by DECREASE; when fewer than OVER of them were taken (past the
     # limit: a probe ran ahead, or the limit fell), the rate goes back to START_CUT of
@@ -83,8 +89,12 @@ class Pace:
         self._cut_at = -math.inf
         self._last_at = -math.inf
         self._steady = False
+        self._ceiling: float | None = None  # the rate last refused at the limit
         self._sent: OrderedDict[str, deque[float]] = OrderedDict()
         self._dest_paused: dict[str, float] = {}
+        # Learned for conversations whose limit is not published: the least time between
+        # two messages, from their refusals. Forgotten with the conversation.
+        self._gaps: dict[str, float] = {}
         # A refusal for a conversation that had a message this recently is its own limit.
         shortest = min((w.seconds for w in self.windows), default=1.0)
         self._busy_within = 2 * shortest
@@ -96,7 +106,7 @@ class Pace:
     def book(self, now: float, destination: str) -> Booking:
         """The moment the next message to `destination` may go; booked unless far off."""
         if self.rate is not None and now - self._cut_at > self.FORGET_AFTER:
-            self.rate, self._steady = None, False
+            self.rate, self._steady, self._ceiling = None, False, None
         ready = max(now, self.paused_until, self._destination_ready(now, destination))
         if ready - now > self.HOLD:
             return Booking(ready, destination, booked=False)
@@ -107,14 +117,17 @@ class Pace:
         self._last_at = max(self._last_at, at)
         if self.rate is not None:
             self._next = at + 1.0 / self.rate
-        if self.windows:
-            self._sent.setdefault(destination, deque(maxlen=self._longest_count())).append(at)
-            self._sent.move_to_end(destination)
+        self._remember(destination, at)
         return Booking(at, destination, paced=paced, made=now)
 
-    def _longest_count(self) -> int:
-        # One more than any window holds: the one before tells a busy conversation.
-        return max(w.count for w in self.windows) + 1
+    def _remember(self, destination: str, at: float) -> None:
+        if destination not in self._sent:
+            # More than any window holds, and than the messages that may be on their way to
+            # one conversation at once: the ones before tell a busy conversation.
+            longest = max((w.count for w in self.windows), default=0)
+            self._sent[destination] = deque(maxlen=max(longest, self.IN_FLIGHT) + 1)
+        self._sent[destination].append(at)
+        self._sent.move_to_end(destination)
 
     def _destination_ready(self, now: float, destination: str) -> float:
         ready = self._dest_paused.get(destination, 0.0)
@@ -124,6 +137,8 @@ class Pace:
             for window in self.windows:
                 if len(sent) >= window.count:
                     ready = max(ready, sent[-window.count] + window.seconds + self.MARGIN)
+            if gap := self._gaps.get(destination):
+                ready = max(ready, sent[-1] + gap + self.MARGIN)
         return ready
 
     def _forget_quiet_destinations(self, now: float) -> None:
@@ -131,16 +146,16 @@ class Pace:
             sent = next(iter(self._sent.values()))
             if sent and now - sent[-1] < self._keep:
                 break
-            self._sent.popitem(last=False)
+            destination, _ = self._sent.popitem(last=False)
+            self._gaps.pop(destination, None)
         if len(self._dest_paused) > 1000:
             self._dest_paused = {d: t for d, t in self._dest_paused.items() if t > now}
 
     def also_at(self, booking: Booking, channel: str) -> None:
         """The platform put the message in `channel` (e.g. a DM for a person): later messages
         addressed to that channel count against the same conversation."""
-        if self.windows and channel != booking.destination:
-            self._sent.setdefault(channel, deque(maxlen=self._longest_count())).append(booking.at)
-            self._sent.move_to_end(channel)
+        if channel != booking.destination:
+            self._remember(channel, booking.at)
 
     # --- answers -----------------------------------------------------------------------------
 
@@ -149,8 +164,8 @@ class Pace:
         if self.rate is None or not booking.paced or booking.made < self._cut_at:
             return
         # Each message taken at the rate is 1/rate seconds of proof that it holds.
-        growth = self.STEADY_GROWTH if self._steady else self.START_GROWTH
-        ceiling = max(self.rate, self.START_RATE, self.AHEAD * self._took(now))
+        growth = self._growth()
+        ceiling = max(self.rate, self.START_RATE, self.AHEAD * self._took(now, 0.25) / 0.25)
         self.rate = min(ceiling, self.rate * math.exp(growth / self.rate))
 
     def refused(self, now: float, booking: Booking, retry_after: float) -> str:
@@ -166,6 +181,9 @@ class Pace:
             sent.remove(booking.at)
         if self._conversation_busy(now, booking):
             self._dest_paused[booking.destination] = now + retry_after
+            if not self.windows:  # its limit is not published: keep to what it said
+                gap = self._gaps.get(booking.destination, 0.0)
+                self._gaps[booking.destination] = max(gap, retry_after)
             return "conversation"
         fresh = booking.made >= self._cut_at
         if not fresh:  # sent before the last cut took effect: already answered
@@ -177,6 +195,17 @@ class Pace:
             return "pause"
         self._cut(now)
         return "slower"
+
+    def _growth(self) -> float:
+        if not self._steady or self.rate is None:
+            return self.START_GROWTH
+        if self._ceiling is None or self.rate >= self._ceiling:
+            return self.STEADY_GROWTH  # past the highest rate refused: probe for more
+        if self.rate < self.NEAR * self._ceiling:
+            return self.CATCH_UP_GROWTH
+        # Just under the rate last refused: where the limit is. Each probe past it costs a
+        # message a Retry-After, so it is probed rarely.
+        return self.PLATEAU_GROWTH
 
     def _conversation_busy(self, now: float, booking: Booking) -> bool:
         sent = self._sent.get(booking.destination)
@@ -191,7 +220,9 @@ class Pace:
             # Past the limit (a probe that ran ahead, or the limit fell): back to about what
             # the platform took.
             rate = max(self.START_CUT * self.rate, self.KEEP * took)
+            self._ceiling = None
         else:
+            self._ceiling = self.rate
             # At the limit, or messages bunched up on the way: a little slower.
             rate = self.DECREASE * self.rate
         self._steady = self.rate is not None
@@ -200,11 +231,11 @@ class Pace:
         # Messages booked before the cut still go at the old spacing: the new one follows them.
         self._next = max(now, self._last_at) + 1.0 / self.rate
 
-    def _took(self, now: float) -> int:
-        """How many messages the platform accepted in the last second."""
+    def _took(self, now: float, seconds: float = 1.0) -> int:
+        """How many messages the platform accepted in the last `seconds`."""
         took = 0
         for at in reversed(self._accepted):
-            if at <= now - 1.0:
+            if at <= now - seconds:
                 break
             took += 1
         return took

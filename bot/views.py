@@ -129,6 +129,11 @@ def load_card(data: Any) -> Card:
         if data["v"] != CARD_VERSION or set(data) != {"v", "card"}:
             raise ValueError(f"unknown card version {data['v']!r}")
         data = data["card"]
+    elif isinstance(data.get("items"), list):
+        # Before versions, a list card held its items directly; they are one untitled list.
+        items = data["items"]
+        data = {k: v for k, v in data.items() if k != "items"}
+        data["lists"] = [{"title": "", "items": items}] if items else []
     card = _card_adapter.validate_python(data)
     if lost := _unread(data, _card_adapter.dump_python(card, mode="json")):
         raise ValueError(f"card parts this version cannot read: {', '.join(lost)}")

@@ -43,9 +43,11 @@ DEFAULT_RETRY_AFTER = 30.0
 
 
 class SlackDelivery:
-    # Slack publishes about one message a second per channel (short bursts allowed, but not
-    # said how short): kept per conversation. Its workspace-wide limits are learned.
-    per_destination = (Window(1, 1.0),)
+    # Slack allows "1 message per second per channel, short bursts >1 allowed" without
+    # saying how short, so no window is declared: a burst (fifty new requests in the triage
+    # channel) goes at once, and a channel Slack refuses is then kept to its Retry-After
+    # between messages (see `Pace`), like the workspace-wide limits, which are learned too.
+    per_destination: tuple[Window, ...] = ()
 
     def __init__(self, client: AsyncWebClient, triage_channel: str | None) -> None:
         self.client = client

@@ -175,6 +175,19 @@ def test_card_edits_in_a_few_channels_keep_to_each_channels_limit() -> None:
     assert run.refused == 0  # a published limit is kept, not discovered
 
 
+def test_a_channel_limit_that_is_not_published_is_learned_from_its_first_refusal() -> None:
+    # Slack's "one a second per channel, short bursts allowed" says no burst size: nothing
+    # is declared, each channel is refused once and then kept to its Retry-After.
+    def slack() -> Limiter:
+        return AllOf([SlidingWindow(50, 1.0), PerChannel(lambda: SlidingWindow(1, 1.0))])
+
+    edits = [f"channel:{n % 10}" for n in range(200)]
+    run, least = measure(slack, edits)
+    assert run.elapsed <= 1.1 * least, (run.elapsed, least)
+    assert run.meanings == {"conversation": run.refused}  # never the workspace's rate
+    assert run.refused <= 2 * 10
+
+
 def test_teams_limits_per_conversation_in_several_windows() -> None:
     messages = [f"conversation:{n % 4}" for n in range(400)]
     run, least = measure(lambda: PerChannel(teams_conversation), messages, TEAMS)

@@ -8,23 +8,17 @@ from storage import outbox
 from storage.db import Database
 from storage.models import OutboxMessage
 from storage.types import utcnow
+from tests.helpers import enqueue_messages
 
 
 async def add(db: Database, card_key: str | None = None, n: int = 1) -> list[int]:
-    ids = []
-    async with db.write() as session:
-        for i in range(n):
-            row = await outbox.enqueue(
-                session=session,
-                platform="slack",
-                op="upsert" if card_key else "post",
-                target="person:slack:T1:U1",
-                payload={"title": f"m{i}"},
-                card_key=card_key,
-            )
-            await session.flush()
-            ids.append(row.id)
-    return ids
+    return await enqueue_messages(
+        db,
+        n,
+        target="person:slack:T1:U1",
+        op="upsert" if card_key else "post",
+        card_key=card_key,
+    )
 
 
 async def claim(db: Database, *, at=None, limit: int = 50) -> list[int]:
