@@ -44,7 +44,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -666,10 +666,130 @@ async def load(args: argparse.Namespace) -> None:
             print(got.line("cxbot"))
 
 
+# --- parts: each step of an answer alone --------------------------------------------------
+
+
+async def _cost(name: str, work: Callable[[], Awaitable[object]], n: int = 300) -> None:
+    await work()
+    wall, cpu = time.perf_counter(), time.process_time()
+    for _ in range(n):
+        await work()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    print(f"  {name:52s} CPU {cpu / n * 1e6:6.0f} us   wall {wall / n * 1e6:6.0f} us")
+
+
+async def parts(args: argparse.Namespace) -> None:
+    """The steps of a lookup and of a rating tap, each timed alone in this process."""
+    from slack_sdk.webhook.async_client import AsyncWebhookClient
+    from sqlalchemy import select
+
+    from adapters.slack.render import render_blocks, render_text
+    from bot import cards
+    from bot.desk import Desk
+    from bot.settings import Settings
+    from storage import requests as store
+    from storage.models import Request
+
+    def rendered(card: cards.Card) -> dict[str, Any]:
+        return {"text": render_text(card), "blocks": render_blocks(card)}
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
+        await prepare(url)
+        db = Database(url)
+        desk = Desk(db, Settings(survey_cooldown_days=0), lambda: None)
+        user, tech = f"slack:{TEAM}:UB00001", technician_identity()
+
+        async def opened(words: str) -> str:
+            reply = await desk.track(user, words)
+            found = CODE.search(repr(reply.card))
+            assert found is not None, reply
+            return found.group(0)
+
+        code, rated = await opened("Benchmark laptop"), await opened("Benchmark rated")
+        for n in range(3):
+            await desk.track(tech, f"update {code} Checked the cable {n}")
+        await desk.track(tech, f"resolve {rated} Replaced the battery")
+        person = await desk.person(user)
+        card = await desk.requests.show(person, code)
+        async with db.read() as session:
+            request = await store.get_by_code(session=session, code=rated)
+        assert request is not None
+        rating = cards.rating_card(request, {"quality": 3})
+        log = AnswerLog()
+        await log.start()
+        http = aiohttp.ClientSession()
+        payload = rendered(card)
+        taps = itertools.count()
+        by_code = select(Request).where(Request.code == code)
+        print(f"{db.dialect}; {machine()}")
+        try:
+            await _cost("lookup: the person and their roles", lambda: desk.person(user))
+            await _cost(
+                "lookup: the request and its timeline, as a card",
+                lambda: desk.requests.show(person, code),
+            )
+            await _cost("lookup: both (Desk.track)", lambda: desk.track(user, code))
+            await _cost("lookup: rendering the card (Block Kit)", lambda: _now(rendered, card))
+            await _cost(
+                "lookup: posting it to the response_url",
+                lambda: AsyncWebhookClient(url=log.response_url("k"), session=http).send_dict(
+                    payload
+                ),
+            )
+            await _cost(
+                "tap: saving it, the card into the outbox (Desk.press)",
+                lambda: desk.press(user, cards.RATE, _tap_value(rated, next(taps))),
+            )
+            await _cost(
+                "tap: rendering the rating card (Block Kit)", lambda: _now(rendered, rating)
+            )
+
+            async def orm_select() -> None:
+                async with db.read() as session:
+                    await session.scalar(by_code)
+
+            await _cost("one ORM select in a read session", orm_select)
+            if db.is_sqlite:
+                import aiosqlite
+
+                driver = await aiosqlite.connect(str(db.url.database))
+
+                async def driver_select() -> None:
+                    async with driver.execute(
+                        "SELECT * FROM requests WHERE code = ?", (code,)
+                    ) as cursor:
+                        await cursor.fetchall()
+
+            else:
+                import asyncpg
+
+                plain = db.url.set(drivername="postgresql").render_as_string(hide_password=False)
+                driver = await asyncpg.connect(plain)
+
+                async def driver_select() -> None:
+                    await driver.fetch("SELECT * FROM requests WHERE code = $1", code)
+
+            await _cost("the same select on the driver alone", driver_select)
+            await driver.close()
+        finally:
+            await http.close()
+            await log.close()
+            await db.dispose()
+
+
+def _tap_value(code: str, turn: int) -> str:
+    return f"{code}:{DIMENSIONS[turn % 5]}:{1 + (turn // 5) % 5}"
+
+
+async def _now(function: Callable[..., object], *args: object) -> object:
+    return function(*args)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    for name in ("latency", "capacity", "load"):
+    for name in ("latency", "capacity", "load", "parts"):
         sub = commands.add_parser(name)
         sub.add_argument(
             "--database-url", default="", help="a scratch database; default: a new SQLite file"
@@ -702,7 +822,8 @@ def main() -> None:
     if args.command == "receive":
         asyncio.run(_receive())
     else:
-        asyncio.run({"latency": latency, "capacity": capacity, "load": load}[args.command](args))
+        commands_run = {"latency": latency, "capacity": capacity, "load": load, "parts": parts}
+        asyncio.run(commands_run[args.command](args))
 
 
 if __name__ == "__main__":

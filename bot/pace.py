@@ -3,11 +3,13 @@ across conversations learned from its answers.
 
 Platforms limit in several shapes at once: per conversation (Slack about one message a second
 per channel; Teams 7 per second, 8 per 2 s, 60 per 30 s, 1800 per hour) and across all of
-them (sliding windows, token buckets with or without a burst). The per-conversation limits
-are published, so each `Delivery` declares them and they are kept exactly. The limit across
-conversations is not, so it is learned: unlimited until the first "too many", then a steady
-pace that is cut on a refusal (never below what the platform took in the last second) and
-raised again while it is accepted, so that it neither collapses nor hammers.
+them (sliding windows, token buckets with or without a burst). Where a platform publishes
+its per-conversation limits, its `Delivery` declares them and they are kept exactly; a
+conversation without one is kept, once refused, to a message per `Retry-After`. The limit
+across conversations is learned: unlimited until the first "too many", then an even pace
+that a refusal cuts (never below what the platform took in the last second) and acceptance
+raises again, so that it neither collapses nor hammers. A refusal explained by a busy
+conversation makes only that conversation wait.
 """
 
 from __future__ import annotations
@@ -49,22 +51,25 @@ class Pace:
     # A message whose conversation is busy for longer than this goes back in line rather
     # than holding one of the few send slots.
     HOLD = 0.1
+    # Messages to one conversation remembered beyond its windows: about as many as may be on
+    # their way at once, so a refusal among them still finds the conversation busy.
     IN_FLIGHT = 8
     # Until the first refusal the rate is unlimited; then it starts at what the platform
     # took in the second before, but at least START_RATE (that second may have been a
     # moment long: a bucket with no burst takes one message of a burst).
     START_RATE = 10.0
     MIN_RATE = 1.0
-    # Each message accepted at the rate raises it, by START_GROWTH per second of sending
-    # until the first refusal after the start, then by STEADY_GROWTH: probing, not racing.
+    # Each message accepted at the rate raises it (per second of sending at it): quickly
+    # until the first refusal after the start; then quickly up to NEAR of the rate last
+    # refused at the limit, barely from there to it (each probe past the limit costs a
+    # message a Retry-After), and by STEADY_GROWTH past it, in case the limit was raised.
     START_GROWTH = 3.0
-    STEADY_GROWTH = 0.01
-    # Below NEAR of the highest rate refused at the limit, the rate catches up quickly; from
-    # there to that rate it creeps.
     NEAR = 0.97
     CATCH_UP_GROWTH = 0.05
     PLATEAU_GROWTH = 0.002
-    # ...but never past AHEAD times the rate the platform took in the last quarter second.
+    STEADY_GROWTH = 0.01
+    # Never past AHEAD times the rate the platform took in the last quarter second: while
+    # other limits (our own send slots) hold the sending back, the rate proves nothing.
     AHEAD = 1.5
     # A refusal when most messages are still taken (at the limit, or messages bunched up
     # on the way) slows by DECREASE; when fewer than OVER of them were taken (past the
@@ -84,7 +89,7 @@ class Pace:
         self.paused_until = 0.0
         self.refusals = 0
         self._next = 0.0  # the earliest moment the rate allows the next message
-        self._accepted: deque[float] = deque(maxlen=100_000)
+        self._accepted: deque[float] = deque(maxlen=10_000)  # the last second is enough
         self._refused: deque[float] = deque(maxlen=1000)
         self._cut_at = -math.inf
         self._last_at = -math.inf
@@ -200,11 +205,9 @@ class Pace:
         if not self._steady or self.rate is None:
             return self.START_GROWTH
         if self._ceiling is None or self.rate >= self._ceiling:
-            return self.STEADY_GROWTH  # past the highest rate refused: probe for more
+            return self.STEADY_GROWTH  # past the rate last refused: probe for more
         if self.rate < self.NEAR * self._ceiling:
             return self.CATCH_UP_GROWTH
-        # Just under the rate last refused: where the limit is. Each probe past it costs a
-        # message a Retry-After, so it is probed rarely.
         return self.PLATEAU_GROWTH
 
     def _conversation_busy(self, now: float, booking: Booking) -> bool:

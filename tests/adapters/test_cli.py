@@ -69,32 +69,18 @@ def test_an_unreachable_database_fails_fast_with_one_line(
 
 
 async def _give_up_one(database_url: str) -> int:
-    from bot.views import Card, dump_card
     from storage import outbox
     from storage.db import Database
     from storage.migrate import migrate
+    from tests.helpers import enqueue_messages
 
     db = Database(database_url)
     await migrate(db)
+    dead, _ = await enqueue_messages(db, 2, title="x")
     async with db.write() as session:
-        row = await outbox.enqueue(
-            session=session,
-            platform="slack",
-            op="post",
-            target="person:slack:T1:U9",
-            payload=dump_card(Card("x")),
-        )
-        await outbox.enqueue(
-            session=session,
-            platform="slack",
-            op="post",
-            target="person:slack:T1:U8",
-            payload=dump_card(Card("y")),
-        )
-        await session.flush()
-        await outbox.mark_dead(session=session, message_id=row.id, error="channel_not_found")
+        await outbox.mark_dead(session=session, message_id=dead, error="channel_not_found")
     await db.dispose()
-    return row.id
+    return dead
 
 
 def test_outbox_status_and_retry(
@@ -108,7 +94,7 @@ def test_outbox_status_and_retry(
     out = capsys.readouterr().out
     assert "pending: 1  sent: 0  dead: 1  superseded: 0" in out
     assert "oldest waiting:" in out
-    assert f"#{dead} dead after 1 tries to person:slack:T1:U9: channel_not_found" in out
+    assert f"#{dead} dead after 1 tries to person:slack:T1:U0: channel_not_found" in out
     assert main(["outbox", "retry", str(dead)]) == 0
     assert main(["outbox", "status"]) == 0
     assert "pending: 2  sent: 0  dead: 0" in capsys.readouterr().out

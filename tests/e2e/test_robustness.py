@@ -203,21 +203,17 @@ async def test_an_empty_update_form_is_sent_back_with_a_note(stack: Stack) -> No
 async def test_readyz_says_not_ready_while_a_message_is_stuck(stack: Stack) -> None:
     from datetime import timedelta
 
-    from bot.views import Card, dump_card
-    from storage import outbox
+    from storage.models import OutboxMessage
     from storage.types import utcnow
+    from tests.helpers import enqueue_messages
 
     url = str(stack.server.make_url("/readyz"))
     async with stack.sender.session.get(url) as resp:
         assert resp.status == 200 and (await resp.json())["status"] == "ready"
+    [row_id] = await enqueue_messages(stack.db, 1)
     async with stack.db.write() as session:  # held by a replica that died ten minutes ago
-        row = await outbox.enqueue(
-            session=session,
-            platform="slack",
-            op="post",
-            target="person:slack:T1:UANA",
-            payload=dump_card(Card("x")),
-        )
+        row = await session.get(OutboxMessage, row_id)
+        assert row is not None
         row.next_attempt_at = utcnow() - timedelta(minutes=10)
         row.claimed_until = utcnow() + timedelta(minutes=10)
     async with stack.sender.session.get(url) as resp:
@@ -225,7 +221,8 @@ async def test_readyz_says_not_ready_while_a_message_is_stuck(stack: Stack) -> N
         assert resp.status == 503
     assert body["problems"][0].startswith("outbox: a message has been due for 6")
     async with stack.db.write() as session:
-        row = await session.get(type(row), row.id)
+        row = await session.get(OutboxMessage, row_id)
+        assert row is not None
         row.claimed_until = None
 
     async def ready_again() -> bool:

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.people import SlackOrganisations
-from storage import identities, outbox
+from storage import identities
 from storage.db import Database
 from storage.models import (
     OutboxMessage,
@@ -21,6 +21,7 @@ from storage.models import (
     Watcher,
 )
 from storage.types import utcnow
+from tests.helpers import enqueue_messages
 
 OLD, NEW = "slack:T1:", "slack:E1:"
 
@@ -54,13 +55,7 @@ async def seed(db: Database) -> int:
                 RoleGrant(identity="slack:T10:UZOE", role="admin"),
             ]
         )
-        await outbox.enqueue(
-            session=session,
-            platform="slack",
-            op="post",
-            target="person:" + OLD + "UANA",
-            payload={},
-        )
+    await enqueue_messages(db, 1, target="person:" + OLD + "UANA")
     return rid
 
 
