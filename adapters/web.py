@@ -17,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.logs import request_ids
 from adapters.metrics import Metrics, slack_kind
-from adapters.slack.app import build_app
+from adapters.slack.app import Listeners, build_app
 from adapters.slack.delivery import SlackDelivery
 from bot.desk import Desk
 from bot.dispatch import Delivery, Dispatcher
@@ -48,6 +48,7 @@ class Runtime:
     scheduler: Scheduler | None = None
     desk: Desk | None = None
     slack: AsyncApp | None = None
+    listeners: Listeners | None = None
     socket_mode: Any = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     metrics: Metrics = field(default_factory=Metrics)
@@ -85,8 +86,11 @@ async def _start(app: web.Application) -> None:
             session=runtime.http,
             timeout=SLACK_HTTP_TIMEOUT,
         )
+        runtime.listeners = Listeners(runtime.desk, runtime.http)
         runtime.slack = build_app(
-            client=client, signing_secret=settings.slack_signing_secret or "", desk=runtime.desk
+            client=client,
+            signing_secret=settings.slack_signing_secret or "",
+            listeners=runtime.listeners,
         )
         deliveries["slack"] = SlackDelivery(client, settings.slack_triage_channel)
         if not settings.slack_triage_channel:
@@ -136,6 +140,10 @@ async def _stop(app: web.Application) -> None:
     runtime = app[RUNTIME]
     if runtime.socket_mode is not None:
         await runtime.socket_mode.close_async()
+    if runtime.listeners is not None:
+        # Answers and taps still going after their acknowledgements need the database and
+        # the HTTP session, both closed below.
+        await runtime.listeners.close()
     if runtime.scheduler is not None:
         await runtime.scheduler.stop()
     if runtime.dispatcher is not None:

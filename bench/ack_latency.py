@@ -15,6 +15,7 @@ import asyncio
 import tempfile
 from pathlib import Path
 
+from adapters.slack.app import PROCESS_BEFORE_RESPONSE
 from bench.common import (
     Latencies,
     bare_bolt,
@@ -49,7 +50,7 @@ async def run(args: argparse.Namespace) -> tuple[float, dict[str, float]]:
         async with (
             fake_slack() as fake,
             cxbot(fake, url, Path(tmp)) as ours,
-            bare_bolt(fake) as bare,
+            bare_bolt(fake, process_before_response=args.bare_process_before_response) as bare,
         ):
             code = await resolved_request(ours)
             for server in (ours, bare):  # warm-up, not counted
@@ -102,6 +103,12 @@ def main() -> None:
     parser.add_argument("--think", default="0.3,0.9", help="pause between requests, min,max s")
     parser.add_argument(
         "--database-url", default="", help="a scratch database; default: a new SQLite file"
+    )
+    parser.add_argument(
+        "--bare-process-before-response",
+        action=argparse.BooleanOptionalAction,
+        default=PROCESS_BEFORE_RESPONSE,
+        help="bare Bolt runs its listeners in line (default: as cxbot does)",
     )
     args = parser.parse_args()
     worst, _ = asyncio.run(run(args))

@@ -54,6 +54,7 @@ from urllib.parse import urlencode
 import aiohttp
 from slack_sdk.signature import SignatureVerifier
 
+from adapters.slack.app import PROCESS_BEFORE_RESPONSE
 from bench.common import (
     CODE,
     TECHNICIAN,
@@ -395,6 +396,7 @@ def _durations(shots: list[Shot], kind: str) -> tuple[list[float], list[float], 
 
 
 async def latency(args: argparse.Namespace) -> None:
+    in_line = args.bare_process_before_response  # the same Bolt setting as cxbot's
     think = tuple(float(x) for x in args.think.split(","))
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
@@ -402,7 +404,7 @@ async def latency(args: argparse.Namespace) -> None:
         async with (
             receiver() as rx,
             cxbot(rx, url, Path(tmp)) as ours,  # type: ignore[arg-type]
-            bare_bolt(rx) as bare,  # type: ignore[arg-type]
+            bare_bolt(rx, process_before_response=in_line) as bare,  # type: ignore[arg-type]
         ):
             signer = Signer(rx)
             people = await seed(ours, signer, people=args.clients, rated=args.clients)
@@ -572,6 +574,7 @@ class Search:
 
 
 async def capacity(args: argparse.Namespace) -> None:
+    in_line = args.bare_process_before_response  # the same Bolt setting as cxbot's
     kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
     results: dict[str, dict[str, Search]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -580,7 +583,7 @@ async def capacity(args: argparse.Namespace) -> None:
         async with (
             receiver() as rx,
             cxbot(rx, url, Path(tmp)) as ours,  # type: ignore[arg-type]
-            bare_bolt(rx) as bare,  # type: ignore[arg-type]
+            bare_bolt(rx, process_before_response=in_line) as bare,  # type: ignore[arg-type]
         ):
             signer = Signer(rx)
             rated = args.rated if "tap" in kinds else 0
@@ -794,6 +797,13 @@ def main() -> None:
         sub.add_argument(
             "--database-url", default="", help="a scratch database; default: a new SQLite file"
         )
+        if name in ("latency", "capacity"):
+            sub.add_argument(
+                "--bare-process-before-response",
+                action=argparse.BooleanOptionalAction,
+                default=PROCESS_BEFORE_RESPONSE,
+                help="bare Bolt runs its listeners in line (default: as cxbot does)",
+            )
         if name == "latency":
             sub.add_argument("--clients", type=int, default=50)
             sub.add_argument("--seconds", type=float, default=10)

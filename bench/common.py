@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from adapters.slack.app import PROCESS_BEFORE_RESPONSE
 from tests.e2e.fake_slack import FakeSlack
 from tests.e2e.serve_process import free_port, serving, stop, wait_until_healthy
 from tests.e2e.slack_client import TEAM, SlackSender
@@ -84,7 +85,10 @@ async def cxbot(
 
 
 @asynccontextmanager
-async def bare_bolt(fake: FakeSlack) -> AsyncIterator[Server]:
+async def bare_bolt(
+    fake: FakeSlack, *, process_before_response: bool = PROCESS_BEFORE_RESPONSE
+) -> AsyncIterator[Server]:
+    """The yardstick, by default with the same Bolt setting as cxbot: like with like."""
     port = free_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -94,6 +98,7 @@ async def bare_bolt(fake: FakeSlack) -> AsyncIterator[Server]:
         str(port),
         "--api-url",
         fake.url,
+        *(["--process-before-response"] if process_before_response else []),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
 
 from bot import cards, codes, notify
@@ -35,6 +36,10 @@ _WHERE_IS_MY_TICKET = re.compile(
 )
 _CODE_IN_TEXT = re.compile(r"\bIT[\s-]?[0-9A-Za-z]{6}\b", re.IGNORECASE)
 _HAS_DIGIT = re.compile(r"\d")
+# A role granted or taken away by another process (`cxbot roles …`) counts within this many
+# seconds: roles were a third of a lookup's database time, and change a few times a year.
+ROLES_REUSE_SECONDS = 5.0
+ROLES_REUSE_MAX = 10_000
 _PAGE = re.compile(r"[0-9]{1,4}")
 # Command words an employee's sentence may start with ("update my laptop", "follow up on…"):
 # without a code after them, a technician meant the command, anyone else a request.
@@ -78,6 +83,9 @@ class Desk:
         self.settings = settings
         self.requests = Requests(db, settings, wake)
         self.surveys = Surveys(db, settings, wake)
+        # identity -> (when its roles were read, the person); see ROLES_REUSE_SECONDS.
+        self._people: dict[str, tuple[float, Person]] = {}
+        self.clock: Callable[[], float] = time.monotonic
         self._words: dict[str, Handler] = {
             "update": self._update,
             "resolve": self._resolve,
@@ -99,9 +107,23 @@ class Desk:
     async def person(self, identity: str) -> Person:
         if not valid_identity(identity):
             raise BadInput(m.WHO_ARE_YOU)
+        now = self.clock()
+        known = self._people.get(identity)
+        if known is not None and now - known[0] < ROLES_REUSE_SECONDS:
+            return known[1]
         async with self.db.read() as session:
             roles = await role_store.roles_of(session=session, identity=identity)
-        return Person(identity, frozenset(Role(r) for r in roles if r in Role.__members__.values()))
+        person = Person(
+            identity, frozenset(Role(r) for r in roles if r in Role.__members__.values())
+        )
+        if len(self._people) >= ROLES_REUSE_MAX:
+            self._people.clear()
+        self._people[identity] = (now, person)
+        return person
+
+    def forget_roles(self) -> None:
+        """Reads everyone's roles afresh on their next request (after a grant made here)."""
+        self._people.clear()
 
     # --- the entry points ------------------------------------------------------------------
 

@@ -290,8 +290,25 @@ class Dispatcher:
             batch, self._unsaved = self._unsaved, []
             try:
                 async with self.db.write() as session:
+                    # The sent rows, most of a batch, in two statements for the lot: SQLite's
+                    # only write lock is free that much sooner.
+                    await outbox.mark_sent_many(
+                        session=session,
+                        delivered=[
+                            outbox.Delivered(
+                                row.id,
+                                row.platform,
+                                result.channel,
+                                result.message_id,
+                                row.card_key,
+                            )
+                            for row, result, _ in batch
+                            if isinstance(result, Sent)
+                        ],
+                    )
                     for row, result, _ in batch:
-                        await self._save(session, row, result)
+                        if not isinstance(result, Sent):
+                            await self._save(session, row, result)
             except Exception as error:
                 for _, _, saved in batch:
                     saved.set_exception(error)
@@ -300,16 +317,8 @@ class Dispatcher:
                     saved.set_result(None)
 
     async def _save(self, session: AsyncSession, row: OutboxMessage, result: Result) -> None:
-        if isinstance(result, Sent):
-            await outbox.mark_sent(
-                session=session,
-                message_id=row.id,
-                platform=row.platform,
-                channel=result.channel,
-                platform_message_id=result.message_id,
-                card_key=row.card_key,
-            )
-        elif isinstance(result, GiveUp):
+        """Saves a result other than Sent (those are saved together, above)."""
+        if isinstance(result, GiveUp):
             log.warning("outbox: message %s given up: %s", row.id, result.error)
             await outbox.mark_dead(session=session, message_id=row.id, error=result.error)
         else:

@@ -173,6 +173,7 @@ CHAT_HINT = (
 
 # Slack payloads
 ALREADY_GOT_THAT = "I've already got that one, so I haven't done it again."
+STILL_WORKING = "Got it. This is taking a little longer than usual; the answer will follow here."
 NOTHING_TO_TRACK = (
     "That message has no text I can turn into a request. Use `/track` and a few words"
     " about what you need instead."

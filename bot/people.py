@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -83,9 +84,11 @@ class SlackOrganisations:
     kept in memory: a workspace does not leave its organisation.
     """
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, moved: Callable[[], None] | None = None) -> None:
         self.db = db
         self._known: dict[str, str] = {}
+        # Told when a join re-keyed stored people: roles read before it are out of date.
+        self._moved = moved
 
     async def joined(self, workspace: str, enterprise: str) -> None:
         """A payload showed `workspace` inside `enterprise`."""
@@ -112,6 +115,8 @@ class SlackOrganisations:
                 recorded,
             )
         self._known[workspace] = recorded or enterprise
+        if self._moved is not None:
+            self._moved()
 
     async def enterprise_of(self, workspace: str) -> str | None:
         """The organisation a workspace is known to belong to, if any."""

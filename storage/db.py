@@ -37,10 +37,10 @@ class Database:
         if not self.is_sqlite:
             _check_connections(self.engine)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
-        # PostgreSQL reads skip BEGIN and ROLLBACK; SQLite's connections keep the
-        # transaction control set up in _tune_sqlite.
+        # Reads skip BEGIN and ROLLBACK: on PostgreSQL through the driver's autocommit, on
+        # SQLite through _on_begin (see _tune_sqlite), which keeps the transaction control.
         self._reader = (
-            self.engine
+            self.engine.execution_options(sqlite_autocommit=True)
             if self.is_sqlite
             else self.engine.execution_options(isolation_level="AUTOCOMMIT")
         )
@@ -53,8 +53,9 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        """A session for looking only. On PostgreSQL each statement runs on its own, without
-        BEGIN and ROLLBACK around them: two round trips fewer for every lookup."""
+        """A session for looking only. Each statement runs on its own, without BEGIN and
+        ROLLBACK around them (two round trips fewer for every lookup), and so sees the latest
+        commit: a read that needs one consistent view must ask in a single statement."""
         async with AsyncSession(self._reader, expire_on_commit=False) as session:
             yield session
 
@@ -145,5 +146,9 @@ def _tune_sqlite(engine: AsyncEngine, *, in_memory: bool) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        immediate = conn.get_execution_options().get("sqlite_immediate", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        if options.get("sqlite_autocommit", False):
+            # A read: each statement sees the latest commit on its own, as on PostgreSQL,
+            # without a BEGIN, a trip to the driver's thread, in front of it.
+            return
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("sqlite_immediate") else "BEGIN")

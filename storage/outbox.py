@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -151,6 +152,68 @@ async def mark_sent(
             )
         )
     return result.rowcount == 1
+
+
+_OUTBOX = OutboxMessage.__table__
+# Built once, run once per batch of results (executemany): per row, two statements each took
+# about 1.2 ms of the dispatcher's time on SQLite while it held the only write lock.
+_MARK_SENT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("row_id"), _OUTBOX.c.state == PENDING)
+    .values(
+        state=SENT,
+        sent_at=bindparam("now"),
+        claimed_until=None,
+        message_ref=bindparam("ref"),
+        attempts=_OUTBOX.c.attempts + 1,
+    )
+)
+
+
+@dataclass(frozen=True)
+class Delivered:
+    message_id: int
+    platform: str
+    channel: str
+    platform_message_id: str
+    card_key: str | None
+
+
+async def mark_sent_many(*, session: AsyncSession, delivered: list[Delivered]) -> None:
+    """Like mark_sent for many rows at once: two statements for the lot."""
+    if not delivered:
+        return
+    now = utcnow()
+    await session.execute(
+        _MARK_SENT,
+        [
+            {"row_id": d.message_id, "now": now, "ref": f"{d.channel}/{d.platform_message_id}"}
+            for d in delivered
+        ],
+    )
+    # A card sent twice in one batch: the later message is where it is now.
+    refs = {
+        d.card_key: {
+            "card_key": d.card_key,
+            "platform": d.platform,
+            "channel": d.channel,
+            "message_id": d.platform_message_id,
+            "updated_at": now,
+        }
+        for d in sorted(delivered, key=lambda d: d.message_id)
+        if d.card_key is not None
+    }
+    if refs:
+        statement = insert_for(session, CardRef.__table__)
+        statement = statement.on_conflict_do_update(
+            index_elements=["card_key"],
+            set_={
+                "channel": statement.excluded.channel,
+                "message_id": statement.excluded.message_id,
+                "updated_at": statement.excluded.updated_at,
+            },
+        )
+        await session.execute(statement, list(refs.values()))
 
 
 async def mark_retry(

@@ -37,6 +37,16 @@ log = logging.getLogger(__name__)
 FORM_CALLBACK = "cx_form"
 RESPOND_TIMEOUT = 10
 AFTER_ACK_CONCURRENCY = 2
+# Slack waits 3 s for an acknowledgement. A change is acknowledged once it is saved; one not
+# saved by then (a slow database) is acknowledged without its answer, which follows later.
+ACK_WITHIN = 2.5
+# At shutdown, work still going after its acknowledgement gets this long to finish.
+CLOSE_WITHIN = 5.0
+# Bolt's default runs each listener on its own and looks every 10 ms whether it has
+# acknowledged: every acknowledgement waited for the next look. Run in line, a listener's
+# acknowledgement goes the moment it is given; the listeners hand whatever comes after it to
+# a task of their own (Listeners.later). bench/ uses the same setting for its bare Bolt.
+PROCESS_BEFORE_RESPONSE = True
 SHORTCUT_CALLBACK = "track_message"
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _CC = re.compile(r"^\s*(track\s+)?cc\s", re.IGNORECASE)
@@ -68,7 +78,7 @@ def _command_key(request: AsyncBoltRequest | None, body: dict[str, Any]) -> str:
     return "slack-command:" + hashlib.sha256(f"{stamp}:{raw}".encode()).hexdigest()
 
 
-def build_app(*, client: AsyncWebClient, signing_secret: str, desk: Desk) -> AsyncApp:
+def build_app(*, client: AsyncWebClient, signing_secret: str, listeners: Listeners) -> AsyncApp:
     """A Bolt app whose Web API calls go through `client` (its base URL and session)."""
     bolt_logs.install()
     app_client = AsyncWebClient(
@@ -78,9 +88,9 @@ def build_app(*, client: AsyncWebClient, signing_secret: str, desk: Desk) -> Asy
         client=app_client,
         signing_secret=signing_secret,
         authorize=BotIdentity(client).as_function(),
-        process_before_response=False,
+        process_before_response=PROCESS_BEFORE_RESPONSE,
     )
-    Listeners(desk, client.session, SlackOrganisations(desk.db)).register(app)
+    listeners.register(app)
     return app
 
 
@@ -92,12 +102,42 @@ class Listeners:
         organisations: SlackOrganisations | None = None,
     ) -> None:
         self.desk = desk
-        self.senders = senders.Senders(organisations or SlackOrganisations(desk.db))
+        self.senders = senders.Senders(
+            organisations or SlackOrganisations(desk.db, moved=desk.forget_roles)
+        )
         # For answers sent to a slash command's response_url after its acknowledgement.
         self.http = http
         # Work done after an acknowledgement takes turns, a few at a time, so that a burst
         # of it never keeps the next person's acknowledgement waiting.
         self.after_ack = asyncio.Semaphore(AFTER_ACK_CONCURRENCY)
+        # The event loop keeps only weak references to tasks: these are kept until they end.
+        self._tasks: set[asyncio.Future[Any]] = set()
+
+    def later(self, work: Awaitable[None]) -> None:
+        """Runs `work` after the acknowledgement has gone; close() waits for it."""
+        self._keep(asyncio.ensure_future(work))
+
+    def _keep(self, task: asyncio.Future[Any]) -> None:
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Future[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("slack: work after an acknowledgement failed", exc_info=task.exception())
+
+    async def close(self, within: float = CLOSE_WITHIN) -> None:
+        """Waits up to `within` seconds for the work still going after acknowledgements (an
+        answer, a saved tap), then cancels what is left."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while self._tasks and (left := deadline - loop.time()) > 0:
+            await asyncio.wait(set(self._tasks), timeout=left)
+        if self._tasks:
+            log.warning("slack: %d answers were still going at shutdown", len(self._tasks))
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
 
     def register(self, app: AsyncApp) -> None:
         app.command("/track")(self.track)
@@ -112,14 +152,55 @@ class Listeners:
     async def error(self, error: Exception, body: dict[str, Any]) -> None:
         log.error("slack: a listener failed", exc_info=error)
 
-    async def _guarded(self, ack: AsyncAck, work: Callable[[], Awaitable[None]]) -> None:
-        """Runs the work; any failure is logged and answered politely, never a 500."""
+    async def _ack_in_time(
+        self,
+        ack: AsyncAck,
+        work: Callable[[], Awaitable[dict[str, Any]]],
+        *,
+        failed: dict[str, Any],
+        late: dict[str, Any],
+        then: Callable[[dict[str, Any]], Awaitable[None]],
+    ) -> None:
+        """Acknowledges with what `work` answers (`failed` if it fails, logged). Not done
+        within ACK_WITHIN, it is acknowledged with `late`; the work goes on, and `then` gets
+        its answer."""
+
+        async def answer() -> dict[str, Any]:
+            try:
+                return await work()
+            except Exception:
+                log.exception("slack: could not handle a request")
+                return failed
+
+        task = asyncio.ensure_future(answer())
+        self._keep(task)
+        done, _ = await asyncio.wait({task}, timeout=ACK_WITHIN)
+        if done:
+            await ack(**task.result())
+            return
+        log.warning("slack: not answered within %s s; acknowledged, the answer follows", ACK_WITHIN)
+        await ack(**late)
+
+        async def follow() -> None:
+            await then(await task)
+
+        self.later(follow())
+
+    async def _post(self, body: dict[str, Any], payload: dict[str, Any]) -> None:
+        """Posts an answer to a command's response_url; a failure is logged."""
+        if not body.get("response_url"):
+            log.warning("slack: an answer came late for a command without a response_url")
+            return
         try:
-            await work()
-        except Exception:
-            log.exception("slack: could not handle a request")
-            if ack.response is None:
-                await ack(text=m.SOMETHING_WRONG, response_type="ephemeral")
+            webhook = AsyncWebhookClient(
+                url=str(body["response_url"]), session=self.http, timeout=RESPOND_TIMEOUT
+            )
+            await asyncio.sleep(0)  # rendering took a while: acknowledgements go first
+            sent = await webhook.send_dict(payload)
+            if sent.status_code >= 400:
+                log.warning("slack: response_url answered %s", sent.status_code)
+        except Exception as error:
+            log.warning("slack: could not post the answer to response_url: %s", error)
 
     # --- slash commands ------------------------------------------------------------------------
 
@@ -135,20 +216,25 @@ class Listeners:
         reads = self.desk.track_only_reads(decode(str(body.get("text") or "")))
         if reads and body.get("response_url"):
             await ack()
-            await self._answer_after(body, lambda: self._track_as_sender(body))
+            self.later(self._answer_after(body, lambda: self._track_as_sender(body)))
             return
 
-        async def work() -> None:
+        async def work() -> dict[str, Any]:
             # Slack signs a command once; the same body and timestamp again is a replay.
             if not await self.desk.first_delivery(_command_key(request, body)):
                 log.info("slack: a command was sent again; not doing it twice")
-                await ack(**_ephemeral(cards.message(m.ALREADY_GOT_THAT)))
-                return
+                return _ephemeral(cards.message(m.ALREADY_GOT_THAT))
             # A change is acknowledged once it is saved, so "it's in" is never a promise.
             reply = await self._track_as_sender(body)
-            await ack(**_ephemeral(reply.card or cards.message(m.SOMETHING_WRONG)))
+            return _ephemeral(reply.card or cards.message(m.SOMETHING_WRONG))
 
-        await self._guarded(ack, work)
+        await self._ack_in_time(
+            ack,
+            work,
+            failed=_ephemeral(cards.message(m.SOMETHING_WRONG)),
+            late=_ephemeral(cards.message(m.STILL_WORKING)),
+            then=lambda payload: self._post(body, payload),
+        )
 
     async def _summary_as_sender(self, body: dict[str, Any]) -> Reply:
         identity = await self.senders.identity(senders.of_command(body))
@@ -157,14 +243,20 @@ class Listeners:
     async def summary(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         if body.get("response_url"):
             await ack()
-            await self._answer_after(body, lambda: self._summary_as_sender(body))
+            self.later(self._answer_after(body, lambda: self._summary_as_sender(body)))
             return
 
-        async def work() -> None:
+        async def work() -> dict[str, Any]:
             reply = await self._summary_as_sender(body)
-            await ack(**_ephemeral(reply.card or cards.message(m.SOMETHING_WRONG)))
+            return _ephemeral(reply.card or cards.message(m.SOMETHING_WRONG))
 
-        await self._guarded(ack, work)
+        await self._ack_in_time(
+            ack,
+            work,
+            failed=_ephemeral(cards.message(m.SOMETHING_WRONG)),
+            late=_ephemeral(cards.message(m.STILL_WORKING)),
+            then=lambda payload: self._post(body, payload),
+        )
 
     async def _answer_after(
         self, body: dict[str, Any], answer: Callable[[], Awaitable[Reply]]
@@ -176,17 +268,14 @@ class Listeners:
             except Exception:
                 log.exception("slack: could not answer a command")
                 card = cards.message(m.SOMETHING_WRONG)
-            try:
-                webhook = AsyncWebhookClient(
-                    url=str(body["response_url"]), session=self.http, timeout=RESPOND_TIMEOUT
-                )
-                payload = _ephemeral(card)
-                await asyncio.sleep(0)  # rendering took a while: acknowledgements go first
-                sent = await webhook.send_dict(payload)
-                if sent.status_code >= 400:
-                    log.warning("slack: response_url answered %s", sent.status_code)
-            except Exception as error:
-                log.warning("slack: could not post the answer to response_url: %s", error)
+        # Only finding the answer takes turns: the post waits on the network, and the next
+        # answer need not wait for it.
+        try:
+            payload = _ephemeral(card)
+        except Exception:
+            log.exception("slack: could not render an answer")
+            payload = _ephemeral(cards.message(m.SOMETHING_WRONG))
+        await self._post(body, payload)
 
     # --- buttons, forms, shortcut ---------------------------------------------------------------
 
@@ -194,6 +283,11 @@ class Listeners:
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
+        self.later(self._press(body, action, client))
+
+    async def _press(
+        self, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         async with self.after_ack:
             try:
                 sender = senders.of_interaction(body)
@@ -230,7 +324,7 @@ class Listeners:
             await ack()
             return
 
-        async def work() -> None:
+        async def work() -> dict[str, Any]:
             values = (view.get("state") or {}).get("values") or {}
             text = ((values.get("text") or {}).get("text") or {}).get("value") or ""
             option = ((values.get("choice") or {}).get("choice") or {}).get("selected_option")
@@ -243,19 +337,27 @@ class Listeners:
                 option.get("value") if option else None,
             )
             if reply.problem and reply.card is not None:
-                await ack(response_action="errors", errors={"text": reply.card.text[:2000]})
-            else:
-                await ack()
+                return {"response_action": "errors", "errors": {"text": reply.card.text[:2000]}}
+            return {}
 
-        try:
-            await work()
-        except Exception:
-            log.exception("slack: could not handle a form")
-            if ack.response is None:  # a view submission takes no text: say it on the form
-                await ack(response_action="errors", errors={"text": m.SOMETHING_WRONG})
+        async def closed_already(answer: dict[str, Any]) -> None:
+            if answer:
+                log.warning("slack: a form's answer came after the form had closed: %s", answer)
+
+        await self._ack_in_time(
+            ack,
+            work,
+            # A view submission takes no text: a failure is said on the form.
+            failed={"response_action": "errors", "errors": {"text": m.SOMETHING_WRONG}},
+            late={},  # the form closes; the update is saved once the database answers
+            then=closed_already,
+        )
 
     async def shortcut(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
+        self.later(self._shortcut(body, client))
+
+    async def _shortcut(self, body: dict[str, Any], client: AsyncWebClient) -> None:
         try:
             sender = senders.of_interaction(body)
             identity = await self.senders.identity(sender)
@@ -269,9 +371,12 @@ class Listeners:
         except Exception:
             log.exception("slack: could not handle the message shortcut")
 
-    # --- events (Bolt acknowledges these itself) ------------------------------------------------
+    # --- events (Bolt acknowledges these itself, once the listener returns) --------------------
 
     async def message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        self.later(self._message(body, event))
+
+    async def _message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         if event.get("channel_type") != "im" or event.get("bot_id"):
             return
         if event.get("subtype") not in PERSON_SUBTYPES:
@@ -296,6 +401,11 @@ class Listeners:
             await self.desk.send(identity, reply.card)
 
     async def home(
+        self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        self.later(self._home(body, event, client))
+
+    async def _home(
         self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
     ) -> None:
         if event.get("tab") not in (None, "home"):

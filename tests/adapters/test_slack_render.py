@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from slack_sdk.models.blocks import Block
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.basic_objects import JsonObject
+from slack_sdk.models.blocks import Block, ButtonElement, PlainTextObject
 
 from adapters.slack.render import (
     action_name,
@@ -16,10 +19,14 @@ from adapters.slack.render import (
     render_text,
     safe,
 )
+from bot import cards
 from bot import messages as m
 from bot.views import Button, Card, Field, Form, ItemList, ListItem, RatingRow, TimelineEntry
+from storage.models import Request as StoredRequest
+from storage.models import TimelineEntry as StoredEntry
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+ANA, TESS = "slack:T1:UANA", "slack:T1:UTESS"
 
 
 def check_limits(blocks: list[dict]) -> None:
@@ -185,3 +192,108 @@ def test_a_chosen_score_is_said_in_the_bots_words() -> None:
     row = RatingRow("speed", "Speed", "?", 4, ())
     text = json.dumps(render_blocks(Card(title="t", rating_rows=(row,))), ensure_ascii=False)
     assert m.YOU_CHOSE.format(score=4) in text
+
+
+def every_card() -> dict[str, Card]:
+    """Each kind of card cxbot sends, built by bot.cards from stored rows."""
+    new = StoredRequest(
+        code="IT-7K3QX4", requester=ANA, title="Printer <jammed> & smoking", status="received"
+    )
+    taken = StoredRequest(
+        code="IT-7K3QX5", requester=ANA, title="Wifi drops", status="in_progress", assignee=TESS
+    )
+    resolved = StoredRequest(
+        code="IT-7K3QX6", requester=ANA, title="VPN", status="resolved", assignee=TESS
+    )
+    entries = [
+        StoredEntry(request_id=1, at=NOW, actor=ANA, kind="opened"),
+        StoredEntry(request_id=1, at=NOW, actor=TESS, kind="assigned"),
+        StoredEntry(
+            request_id=1,
+            at=NOW,
+            actor=TESS,
+            kind="status",
+            status="in_progress",
+            text="On it <!here>",
+        ),
+        StoredEntry(request_id=1, at=NOW, actor="system:close", kind="note", text="Closed"),
+    ]
+    lists = [
+        cards.item_list(
+            title,
+            [new, taken, resolved],
+            more=m.LIST_MORE.format(more=3, size=20, word="waiting", page=2),
+        )
+        for title in (m.LIST_OWN, m.LIST_ASSIGNED, m.LIST_WAITING)
+    ]
+    return {
+        "tracking, requester": cards.tracking_card(new, entries, viewer=ANA, usual_seconds=3600),
+        "tracking, requester, resolved": cards.tracking_card(resolved, entries, viewer=ANA),
+        "tracking, staff, new": cards.tracking_card(new, entries, viewer=TESS, staff=True),
+        "tracking, staff, taken": cards.tracking_card(taken, entries, viewer=TESS, staff=True),
+        "tracking, staff, resolved": cards.tracking_card(
+            resolved, entries, viewer=TESS, staff=True
+        ),
+        "triage, new": cards.triage_card(new, entries),
+        "triage, taken": cards.triage_card(taken, entries),
+        "notice": cards.notice(taken, entries[2]),
+        "rating, none chosen": cards.rating_card(resolved, {}),
+        "rating, some chosen": cards.rating_card(resolved, {"speed": 3, "quality": 5}),
+        "rating, closed": cards.rating_card(resolved, {"speed": 3}, open_=False),
+        "lists": cards.request_lists(m.STAFF_LISTS_TITLE, lists, empty="-"),
+        "lists, empty": cards.request_lists(m.STAFF_LISTS_TITLE, [], empty=m.LIST_OWN),
+        "summary": cards.summary_card(30, {"speed": (4.2, 7), "quality": (3.0, 1)}),
+        "summary, empty": cards.summary_card(30, {}),
+        "help": cards.message(m.HELP_TEXT + m.HELP_STAFF, title=m.HELP_TITLE),
+        "people added": cards.people_added("IT-7K3QX4", [TESS, ANA]),
+        "huge": big_card("x" * 100_000, 500),
+    }
+
+
+def validate_deeply(node: object) -> None:
+    """validate_json() on a model and on every model inside it (it checks only its own)."""
+    if isinstance(node, JsonObject):
+        node.validate_json()
+        for name, value in vars(node).items():
+            if not name.startswith("_"):
+                validate_deeply(value)
+    elif isinstance(node, list | tuple):
+        for value in node:
+            validate_deeply(value)
+
+
+def test_a_button_past_slacks_limits_is_caught_by_the_check() -> None:
+    too_long = {"type": "plain_text", "text": "x" * 76}
+    block = {
+        "type": "actions",
+        "elements": [{"type": "button", "text": too_long, "action_id": "a"}],
+    }
+    with pytest.raises(SlackObjectFormationError):
+        validate_deeply(Block.parse(block))
+
+
+@pytest.mark.parametrize("name", list(every_card()))
+def test_every_card_is_block_kit_that_slack_sdk_accepts(name: str) -> None:
+    blocks = render_blocks(every_card()[name])
+    parsed = Block.parse_all(blocks)
+    assert len(parsed) == len(blocks) and all(type(b) is not Block for b in parsed)
+    for block in parsed:
+        validate_deeply(block)  # Slack's limits, as slack_sdk's models know them
+    assert [block.to_dict() for block in parsed] == blocks
+    check_limits(blocks)
+
+
+def test_a_rating_cards_buttons_are_those_slack_sdk_would_build() -> None:
+    card = every_card()["rating, some chosen"]
+    actions = [b for b in render_blocks(card) if b["type"] == "actions"]
+    expected = [
+        ButtonElement(
+            text=PlainTextObject(text=b.label, emoji=True),
+            action_id=f"cx:rate:{5 * row + i + 1}",
+            value=b.value,
+            style="primary" if b.style == "primary" else None,
+        ).to_dict()
+        for row, r in enumerate(card.rating_rows)
+        for i, b in enumerate(r.buttons)
+    ]
+    assert [e for a in actions for e in a["elements"]] == expected

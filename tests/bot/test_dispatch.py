@@ -7,7 +7,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.dispatch import Dispatcher, GiveUp, Outgoing, Result, RetryLater, Sent
 from bot.pace import Window
@@ -212,3 +212,38 @@ async def test_a_refusal_for_a_busy_conversation_leaves_the_others_unpaused(
     # The channel waits its 30 s; everyone else's messages went at once.
     assert platform.seen[2:] == others
     assert {r.state for r in await rows(db) if r.id in others} == {outbox.SENT}
+
+
+async def test_messages_sent_together_are_saved_together(db: Database, settings: Settings) -> None:
+    """Sent rows of one batch are marked with one statement, not one (and a card ref) each."""
+    await enqueue_messages(db, 3)
+    await enqueue_messages(db, 1, op="upsert", card_key="tracking:1")
+    await enqueue_messages(db, 1, op="upsert", card_key="tracking:2")
+    arrived = 0
+    all_in = asyncio.Event()
+
+    class TogetherPlatform:
+        async def deliver(self, message: Outgoing) -> Result:
+            nonlocal arrived
+            arrived += 1
+            if arrived == 5:
+                all_in.set()
+            await all_in.wait()  # the five answers come back at the same moment
+            return Sent("D1", f"ts-{message.id}")
+
+    marked: list[int] = []  # rows per execution of the UPDATE that marks rows sent
+    refs: list[int] = []  # rows per execution of the upsert of where cards are
+
+    @event.listens_for(db.engine.sync_engine, "before_cursor_execute")
+    def _seen(_conn, _cursor, statement, parameters, _context, executemany) -> None:
+        n = len(parameters) if executemany else 1
+        words = " ".join(statement.split()).lower()
+        if words.startswith("update outbox set state") and "sent_at" in words:
+            marked.append(n)
+        elif words.startswith("insert into cards"):
+            refs.append(n)
+
+    await Dispatcher(db, settings, {"slack": TogetherPlatform()}).drain()
+    event.remove(db.engine.sync_engine, "before_cursor_execute", _seen)
+    assert {r.state for r in await rows(db)} == {outbox.SENT}
+    assert (marked, refs) == ([5], [2])

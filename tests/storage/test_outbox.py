@@ -118,3 +118,63 @@ async def test_retry_then_give_up_after_the_last_attempt(db: Database) -> None:
     assert await claim(db, at=utcnow() + timedelta(days=1)) == []
     async with db.read() as session:
         assert await outbox.counts(session=session) == {outbox.DEAD: 1}
+
+
+async def test_a_batch_of_sent_rows_is_saved_in_one_go(db: Database) -> None:
+    [plain] = await add(db)
+    [card] = await add(db, card_key="tracking:7")
+    assert await claim(db) == [plain, card]
+    async with db.write() as session:
+        await outbox.mark_sent_many(
+            session=session,
+            delivered=[
+                outbox.Delivered(card, "slack", "D1", "333.3", "tracking:7"),
+                outbox.Delivered(plain, "slack", "D1", "111.1", None),
+            ],
+        )
+    async with db.read() as session:
+        rows = {r.id: r for r in await session.scalars(select(OutboxMessage))}
+        ref = (await outbox.card_refs(session=session, card_keys=["tracking:7"]))["tracking:7"]
+    assert {i: (r.state, r.message_ref, r.attempts) for i, r in rows.items()} == {
+        plain: (outbox.SENT, "D1/111.1", 1),
+        card: (outbox.SENT, "D1/333.3", 1),
+    }
+    assert (ref.channel, ref.message_id) == ("D1", "333.3")
+
+
+async def test_a_card_sent_twice_in_one_batch_is_where_the_later_message_is(db: Database) -> None:
+    [first] = await add(db, card_key="survey:3")
+    await claim(db)
+    async with db.write() as session:
+        await outbox.mark_sent_many(
+            session=session,
+            delivered=[outbox.Delivered(first, "slack", "D1", "100.0", "survey:3")],
+        )
+    [second] = await add(db, card_key="survey:3")
+    [third] = await add(db, card_key="survey:3", n=1)  # the second is replaced: never sent
+    await claim(db)
+    async with db.write() as session:
+        # Results come in any order; the message enqueued later is where the card is now.
+        await outbox.mark_sent_many(
+            session=session,
+            delivered=[
+                outbox.Delivered(third, "slack", "D2", "300.0", "survey:3"),
+                outbox.Delivered(second, "slack", "D2", "200.0", "survey:3"),
+            ],
+        )
+    async with db.read() as session:
+        ref = (await outbox.card_refs(session=session, card_keys=["survey:3"]))["survey:3"]
+    assert (ref.channel, ref.message_id) == ("D2", "300.0")
+    assert (await states(db))[second] == outbox.SUPERSEDED  # not marked sent after all
+
+
+async def test_a_row_already_marked_is_not_marked_again_in_a_batch(db: Database) -> None:
+    [row] = await add(db)
+    await claim(db)
+    delivered = [outbox.Delivered(row, "slack", "D1", "1.1", None)]
+    for _ in range(2):
+        async with db.write() as session:
+            await outbox.mark_sent_many(session=session, delivered=delivered)
+    async with db.read() as session:
+        attempts = await session.scalar(select(OutboxMessage.attempts))
+    assert attempts == 1
