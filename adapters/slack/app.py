@@ -228,6 +228,13 @@ class Listeners:
             reply = await self._track_as_sender(body)
             return _ephemeral(reply.card or cards.message(m.SOMETHING_WRONG))
 
+        await self._ack_command(ack, body, work)
+
+    async def _ack_command(
+        self, ack: AsyncAck, body: dict[str, Any], work: Callable[[], Awaitable[dict[str, Any]]]
+    ) -> None:
+        """Acknowledges a command with what `work` answers, or, when that takes too long, with
+        a note that the answer will follow on its response_url."""
         await self._ack_in_time(
             ack,
             work,
@@ -250,13 +257,7 @@ class Listeners:
             reply = await self._summary_as_sender(body)
             return _ephemeral(reply.card or cards.message(m.SOMETHING_WRONG))
 
-        await self._ack_in_time(
-            ack,
-            work,
-            failed=_ephemeral(cards.message(m.SOMETHING_WRONG)),
-            late=_ephemeral(cards.message(m.STILL_WORKING)),
-            then=lambda payload: self._post(body, payload),
-        )
+        await self._ack_command(ack, body, work)
 
     async def _answer_after(
         self, body: dict[str, Any], answer: Callable[[], Awaitable[Reply]]
