@@ -18,8 +18,8 @@ _PLAIN_LIMIT = 150
 
 
 def plain_line(text: str, limit: int = _PLAIN_LIMIT) -> str:
-    """The first line of `text` without markup, short enough for a notification."""
-    line = text.strip().split("\n", 1)[0].replace("`", "").strip()
+    """The first line of `text`, short enough for a notification."""
+    line = text.strip().split("\n", 1)[0].strip()
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 

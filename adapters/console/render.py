@@ -9,15 +9,13 @@ from adapters.console.board import Keys
 from adapters.console.people import name_of, names_in
 from bot.views import Card, Form, RatingRow
 
-_QUOTED = re.compile(r"`([^`\n]*)`")
 _CODE = re.compile(r"\bIT-[0-9A-Z]{6}\b")
 
 
 def clean(text: str) -> str:
     """Text as the terminal shows it: no control characters (escape sequences cannot reach
-    the terminal), Slack's `code` quotes as plain quotes, identities as names."""
-    text = "".join(ch for ch in text if ch.isprintable() or ch == "\n")
-    return names_in(_QUOTED.sub(r'"\1"', text).replace("`", ""))
+    the terminal), identities as names."""
+    return names_in("".join(ch for ch in text if ch.isprintable() or ch == "\n"))
 
 
 def _person(value: str, person: str | None) -> str:

@@ -31,6 +31,5 @@ def test_at_names_after_cc_become_identities_for_the_desk() -> None:
     assert mentions_as_identities("The printer by @sam's desk") == "The printer by @sam's desk"
 
 
-def test_slack_quotes_become_plain_quotes() -> None:
-    assert clean("Reply `/track reopen IT-7K3QX4`.") == 'Reply "/track reopen IT-7K3QX4".'
-    assert clean("a stray ` tick\x1b[31m") == "a stray  tick[31m"
+def test_control_characters_never_reach_the_terminal() -> None:
+    assert clean("a stray tick\x1b[31m") == "a stray tick[31m"

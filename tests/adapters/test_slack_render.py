@@ -174,7 +174,7 @@ def test_each_list_shows_its_title_and_what_is_left_out() -> None:
     text = json.dumps(blocks, ensure_ascii=False)
     for title in titles:
         assert f"*{title}*" in text
-    assert text.count("…and 100 more. Next 20: `/track waiting 2`") == 3
+    assert text.count('…and 100 more. Next 20: \\"/track waiting 2\\"') == 3
     positions = [text.index(f"*{title}*") for title in titles]
     assert positions == sorted(positions)
     # The App Home shows the same card: a home view allows 100 blocks, a message 50.
