@@ -68,7 +68,7 @@ from bench.common import (
 )
 from storage.db import Database
 from storage.migrate import migrate
-from tests.e2e.slack_client import SIGNING_SECRET, TEAM
+from tests.e2e.slack_client import SIGNING_SECRET, TEAM, command_form
 from tests.helpers import grant, reset_postgres
 
 KINDS = ("lookup", "open", "update", "tap")
@@ -177,24 +177,14 @@ class Signer:
         }
 
     def command(self, user: str, text: str, key: str) -> tuple[bytes, dict[str, str]]:
-        return self._signed(
-            urlencode(
-                {
-                    "token": "legacy",
-                    "team_id": TEAM,
-                    "team_domain": "acme",
-                    "channel_id": "C1",
-                    "channel_name": "general",
-                    "user_id": user,
-                    "user_name": user.lower(),
-                    "command": "/track",
-                    "text": text,
-                    "api_app_id": "A1",
-                    "response_url": self.receiver.response_url(key),
-                    "trigger_id": f"13345224609.738474920.{key}",
-                }
-            )
+        form = command_form(
+            "/track",
+            text,
+            user,
+            response_url=self.receiver.response_url(key),
+            trigger_id=f"13345224609.738474920.{key}",
         )
+        return self._signed(urlencode(form))
 
     def tap(self, user: str, value: str) -> tuple[bytes, dict[str, str]]:
         payload = {
@@ -395,9 +385,13 @@ def _durations(shots: list[Shot], kind: str) -> tuple[list[float], list[float], 
     return acks, answers, errors
 
 
-async def latency(args: argparse.Namespace) -> None:
-    in_line = args.bare_process_before_response  # the same Bolt setting as cxbot's
-    think = tuple(float(x) for x in args.think.split(","))
+@asynccontextmanager
+async def _side_by_side(
+    args: argparse.Namespace,
+) -> AsyncIterator[tuple[Receiver, Server, Server, Signer]]:
+    """The fake Slack, cxbot on a prepared database and bare Bolt (with cxbot's Bolt setting
+    unless told otherwise), and a signer whose answers go to that fake."""
+    in_line = args.bare_process_before_response
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
         await prepare(url)
@@ -406,26 +400,31 @@ async def latency(args: argparse.Namespace) -> None:
             cxbot(rx, url, Path(tmp)) as ours,  # type: ignore[arg-type]
             bare_bolt(rx, process_before_response=in_line) as bare,  # type: ignore[arg-type]
         ):
-            signer = Signer(rx)
-            people = await seed(ours, signer, people=args.clients, rated=args.clients)
-            await settled(ours, rx)
-            measured: dict[str, list[Shot]] = {ours.name: [], bare.name: []}
-            servers = (ours, bare)
-            for n in range(args.rounds + 1):  # the first round warms up and is not counted
-                for server in servers if n % 2 == 0 else servers[::-1]:
-                    await rx.reset()
-                    shots = await clients(
-                        server,
-                        people,
-                        signer,
-                        count=args.clients,
-                        seconds=args.seconds if n else 2,
-                        think=think,
-                    )
-                    await answered(rx, shots)
-                    await settled(server, rx)
-                    if n:
-                        measured[server.name].extend(shots)
+            yield rx, ours, bare, Signer(rx)
+
+
+async def latency(args: argparse.Namespace) -> None:
+    think = tuple(float(x) for x in args.think.split(","))
+    async with _side_by_side(args) as (rx, ours, bare, signer):
+        people = await seed(ours, signer, people=args.clients, rated=args.clients)
+        await settled(ours, rx)
+        measured: dict[str, list[Shot]] = {ours.name: [], bare.name: []}
+        servers = (ours, bare)
+        for n in range(args.rounds + 1):  # the first round warms up and is not counted
+            for server in servers if n % 2 == 0 else servers[::-1]:
+                await rx.reset()
+                shots = await clients(
+                    server,
+                    people,
+                    signer,
+                    count=args.clients,
+                    seconds=args.seconds if n else 2,
+                    think=think,
+                )
+                await answered(rx, shots)
+                await settled(server, rx)
+                if n:
+                    measured[server.name].extend(shots)
 
     print(
         f"{args.clients} clients, {args.rounds} rounds of {args.seconds:.0f} s, think "
@@ -574,49 +573,38 @@ class Search:
 
 
 async def capacity(args: argparse.Namespace) -> None:
-    in_line = args.bare_process_before_response  # the same Bolt setting as cxbot's
     kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
     results: dict[str, dict[str, Search]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        url = args.database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
-        await prepare(url)
-        async with (
-            receiver() as rx,
-            cxbot(rx, url, Path(tmp)) as ours,  # type: ignore[arg-type]
-            bare_bolt(rx, process_before_response=in_line) as bare,  # type: ignore[arg-type]
-        ):
-            signer = Signer(rx)
-            rated = args.rated if "tap" in kinds else 0
-            people = await seed(ours, signer, people=50, rated=rated)
-            await settled(ours, rx)
-            for server in (ours, bare):  # warm-up, not counted
-                for kind in kinds:
-                    await step(server, rx, people, signer, kind, 50, 2)
+    async with _side_by_side(args) as (rx, ours, bare, signer):
+        rated = args.rated if "tap" in kinds else 0
+        people = await seed(ours, signer, people=50, rated=rated)
+        await settled(ours, rx)
+        for server in (ours, bare):  # warm-up, not counted
             for kind in kinds:
-                searches = {
-                    s.name: Search(args.start, args.precision, args.top) for s in (ours, bare)
-                }
-                results[kind] = searches
-                print(f"{kind}:", flush=True)
-                while not all(s.done for s in searches.values()):
-                    for server in (ours, bare):
-                        search = searches[server.name]
-                        if search.done:
-                            continue
-                        got = await step(
-                            server, rx, people, signer, kind, search.rate, args.step_seconds
-                        )
-                        print(got.line(server.name), flush=True)
-                        if not got.holds and args.retries:
-                            # Others share the machine: a failure counts once it repeats.
-                            for _ in range(args.retries):
-                                got = await step(
-                                    server, rx, people, signer, kind, got.rate, args.step_seconds
-                                )
-                                print(got.line(server.name) + " (again)", flush=True)
-                                if got.holds:
-                                    break
-                        search.record(got)
+                await step(server, rx, people, signer, kind, 50, 2)
+        for kind in kinds:
+            searches = {s.name: Search(args.start, args.precision, args.top) for s in (ours, bare)}
+            results[kind] = searches
+            print(f"{kind}:", flush=True)
+            while not all(s.done for s in searches.values()):
+                for server in (ours, bare):
+                    search = searches[server.name]
+                    if search.done:
+                        continue
+                    got = await step(
+                        server, rx, people, signer, kind, search.rate, args.step_seconds
+                    )
+                    print(got.line(server.name), flush=True)
+                    if not got.holds and args.retries:
+                        # Others share the machine: a failure counts once it repeats.
+                        for _ in range(args.retries):
+                            got = await step(
+                                server, rx, people, signer, kind, got.rate, args.step_seconds
+                            )
+                            print(got.line(server.name) + " (again)", flush=True)
+                            if got.holds:
+                                break
+                    search.record(got)
 
     print(
         f"open loop, steps of {args.step_seconds:.0f} s, "

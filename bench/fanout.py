@@ -38,7 +38,7 @@ from bench.limiters import (
     teams_conversation,
 )
 from bot.dispatch import Dispatcher
-from bot.pace import Window
+from bot.pace import TEAMS_PER_CONVERSATION, Window
 from bot.settings import Settings
 from storage.db import Database
 from storage.migrate import migrate
@@ -47,7 +47,7 @@ from tests.helpers import enqueue_messages
 BAR = 1.1
 TITLE = "fan-out"
 WRITES = ("chat.postMessage", "chat.update")
-TEAMS = (Window(7, 1.0), Window(8, 2.0), Window(60, 30.0), Window(1800, 3600.0))
+TEAMS = TEAMS_PER_CONVERSATION
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from bot.pace import TEAMS_PER_CONVERSATION
+
 
 class Limiter(Protocol):
     def wait(self, now: float, channel: str) -> float: ...
@@ -107,14 +109,7 @@ def retry_after(wait: float) -> int:
 
 def teams_conversation() -> AllOf:
     """Teams' published limits for one bot in one conversation."""
-    return AllOf(
-        [
-            SlidingWindow(7, 1.0),
-            SlidingWindow(8, 2.0),
-            SlidingWindow(60, 30.0),
-            SlidingWindow(1800, 3600.0),
-        ]
-    )
+    return AllOf([SlidingWindow(w.count, w.seconds) for w in TEAMS_PER_CONVERSATION])
 
 
 def floor(make: Callable[[], Limiter], channels: Sequence[str]) -> float:

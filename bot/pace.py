@@ -18,7 +18,7 @@ import math
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 
-__all__ = ["Booking", "Pace", "Window"]
+__all__ = ["TEAMS_PER_CONVERSATION", "Booking", "Pace", "Window"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,10 @@ class Window:
 
     count: int
     seconds: float
+
+
+# Teams' published limits for one bot in one conversation: what its delivery declares.
+TEAMS_PER_CONVERSATION = (Window(7, 1.0), Window(8, 2.0), Window(60, 30.0), Window(1800, 3600.0))
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,9 @@ from bench.limiters import (
     retry_after,
     teams_conversation,
 )
-from bot.pace import Booking, Pace, Window
+from bot.pace import TEAMS_PER_CONVERSATION, Booking, Pace, Window
 
-TEAMS = (Window(7, 1.0), Window(8, 2.0), Window(60, 30.0), Window(1800, 3600.0))
+TEAMS = TEAMS_PER_CONVERSATION
 
 
 @dataclass

@@ -24,6 +24,26 @@ def payload(name: str) -> dict[str, Any]:
     return json.loads((PAYLOADS / f"{name}.json").read_text())
 
 
+def command_form(
+    command: str, text: str, user: str, *, response_url: str, trigger_id: str = "trig-1"
+) -> dict[str, str]:
+    """A slash command's fields, as Slack posts them."""
+    return {
+        "token": "legacy",
+        "team_id": TEAM,
+        "team_domain": "acme",
+        "channel_id": "C1",
+        "channel_name": "general",
+        "user_id": user,
+        "user_name": user.lower(),
+        "command": command,
+        "text": text,
+        "api_app_id": "A1",
+        "response_url": response_url,
+        "trigger_id": trigger_id,
+    }
+
+
 class SlackSender:
     """Signed requests to cxbot. Given the fake Slack, a command's answer is read whether it
     came back in the acknowledgement or afterwards through the response_url."""
@@ -83,22 +103,7 @@ class SlackSender:
         """(HTTP status, the acknowledgement's body, the key of its response_url)."""
         key = uuid.uuid4().hex
         response_url = self.fake.response_url(key) if self.fake else "http://127.0.0.1:9/unused"
-        body = urlencode(
-            {
-                "token": "legacy",
-                "team_id": TEAM,
-                "team_domain": "acme",
-                "channel_id": "C1",
-                "channel_name": "general",
-                "user_id": user,
-                "user_name": user.lower(),
-                "command": command,
-                "text": text,
-                "api_app_id": "A1",
-                "response_url": response_url,
-                "trigger_id": "trig-1",
-            }
-        )
+        body = urlencode(command_form(command, text, user, response_url=response_url))
         status, text_body = await self.post(body)
         if text_body.startswith("{"):
             return status, json.loads(text_body), key
