@@ -11,12 +11,18 @@ import socket
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import cast
 
 from aiohttp import web
 from pydantic import ValidationError
+from pydantic_settings import BaseSettings
 
 from adapters import logs
+from adapters.slack.settings import SlackSettings
+from adapters.teams.settings import TeamsSettings
 from bot.people import Role, SlackOrganisations, slack_identity, slack_parts, valid_identity
 from bot.settings import Settings, explain
 from storage import outbox
@@ -27,11 +33,8 @@ from storage.migrate import migrate
 log = logging.getLogger("cxbot")
 
 
-def _setup_logging(settings: Settings) -> None:
-    logs.install(
-        settings.log_level,
-        secrets=(settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token),
-    )
+def _setup_logging(settings: Settings, platforms: Platforms) -> None:
+    logs.install(settings.log_level, secrets=(*platforms.slack.secrets, *platforms.teams.secrets))
     # Alembic says "Context impl SQLiteImpl" on every start; only its warnings matter here.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     # APScheduler says "Running job …" every time; cxbot logs each run's outcome itself.
@@ -48,13 +51,22 @@ def _parser() -> argparse.ArgumentParser:
     for name in ("grant", "revoke"):
         sub = actions.add_parser(name, help=f"{name} a role")
         sub.add_argument("role", choices=[r.value for r in Role])
-        sub.add_argument("identity", help="platform identity, e.g. slack:T0123:U0456")
+        sub.add_argument(
+            "identity",
+            help="platform identity, e.g. slack:T0123:U0456 or teams:<tenant id>:<object id>",
+        )
     actions.add_parser("list", help="who holds which role")
     box = commands.add_parser("outbox", help="messages waiting to be sent")
     box_actions = box.add_subparsers(dest="action", required=True)
     box_actions.add_parser("status", help="counts by state, oldest waiting, last errors")
     again = box_actions.add_parser("retry", help="send a given-up message again")
     again.add_argument("id", type=int)
+    package = commands.add_parser(
+        "teams-package", help="write the app package a Teams admin uploads"
+    )
+    package.add_argument(
+        "--out", default="cxbot-teams.zip", help="where to write it (a file, or a folder)"
+    )
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")
     chat.add_argument(
         "--as",
@@ -66,18 +78,42 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+@dataclass(frozen=True)
+class Platforms:
+    slack: SlackSettings
+    teams: TeamsSettings
+
+
+def _read_settings() -> tuple[Settings, Platforms] | None:
+    """Every setting from the environment; None, with one line per wrong one, if any is."""
+    lines: list[str] = []
+    read: dict[type[BaseSettings], BaseSettings] = {}
+    for kind in (Settings, SlackSettings, TeamsSettings):
+        try:
+            read[kind] = kind()
+        except ValidationError as error:
+            lines += explain(error, kind)
+    for line in lines:
+        print(f"cxbot: {line}", file=sys.stderr)
+    if lines:
+        return None
+    return cast(Settings, read[Settings]), Platforms(
+        cast(SlackSettings, read[SlackSettings]), cast(TeamsSettings, read[TeamsSettings])
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    try:
-        settings = Settings()
-    except ValidationError as error:
-        for line in explain(error):
-            print(f"cxbot: {line}", file=sys.stderr)
+    found = _read_settings()
+    if found is None:
         return 2
-    _setup_logging(settings)
+    settings, platforms = found
+    _setup_logging(settings, platforms)
     try:
         if args.command == "serve":
-            return serve(settings)
+            return serve(settings, platforms)
+        if args.command == "teams-package":
+            return _teams_package(platforms.teams, args.out)
         if args.command == "migrate":
             return asyncio.run(_migrate(settings))
         if args.command == "roles":
@@ -94,7 +130,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
-def serve(settings: Settings) -> int:
+def _teams_package(teams: TeamsSettings, out: str) -> int:
+    from adapters.teams.package import package_problems, write_package
+
+    problems = package_problems(teams)
+    for line in problems:
+        print(f"cxbot: {line}", file=sys.stderr)
+    if problems:
+        return 1
+    written = write_package(teams, Path(out))
+    print(f"wrote {written}: upload it in Teams admin center › Manage apps › Upload new app")
+    return 0
+
+
+def serve(settings: Settings, platforms: Platforms | None = None) -> int:
     asyncio.run(_check_database(settings))
     try:
         listener = _bind(settings.host, settings.port)
@@ -111,7 +160,8 @@ def serve(settings: Settings) -> int:
                 file=sys.stderr,
             )
         return 1
-    return asyncio.run(_serve(settings, listener))
+    platforms = platforms or Platforms(SlackSettings(), TeamsSettings())
+    return asyncio.run(_serve(settings, platforms, listener))
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -120,7 +170,7 @@ def _bind(host: str, port: int) -> socket.socket:
     return socket.create_server((host, port), family=family, backlog=128)
 
 
-async def _serve(settings: Settings, listener: socket.socket) -> int:
+async def _serve(settings: Settings, platforms: Platforms, listener: socket.socket) -> int:
     """Runs the server on the bound socket until SIGTERM or SIGINT, then stops it gracefully."""
     from adapters.web import create_app
 
@@ -129,7 +179,9 @@ async def _serve(settings: Settings, listener: socket.socket) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
     runner = web.AppRunner(
-        create_app(settings), access_log_class=logs.AccessLog, shutdown_timeout=10
+        create_app(settings, slack=platforms.slack, teams=platforms.teams),
+        access_log_class=logs.AccessLog,
+        shutdown_timeout=10,
     )
     try:
         await runner.setup()

@@ -1,26 +1,23 @@
-"""The one aiohttp server: Slack's endpoint, health, and the background dispatcher."""
+"""The one aiohttp server: each platform's endpoint, health, and the background dispatcher."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
 import logging
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.async_app import AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.core import Core, build_core
 from adapters.logs import request_ids
-from adapters.metrics import Metrics, slack_kind
-from adapters.slack.app import Listeners, build_app
-from adapters.slack.delivery import SlackDelivery
-from bot.desk import Desk
-from bot.dispatch import Delivery, Dispatcher
+from adapters.metrics import Metrics
+from adapters.slack.mount import mount as mount_slack
+from adapters.slack.settings import SlackSettings
+from adapters.teams.mount import mount as mount_teams
+from adapters.teams.settings import TeamsSettings
 from bot.housekeeping import Housekeeping
 from bot.scheduler import Job, Scheduler
 from bot.settings import Settings
@@ -34,7 +31,7 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1024 * 1024
 # A message due this long ago means delivery is not keeping up (or not running).
 STUCK_AFTER_SECONDS = 300
-SLACK_HTTP_TIMEOUT = 10
+HTTP_TIMEOUT = 10
 
 
 @dataclass
@@ -43,13 +40,11 @@ class Runtime:
 
     settings: Settings
     db: Database
+    slack: SlackSettings
+    teams: TeamsSettings
+    core: Core | None = None
     http: aiohttp.ClientSession | None = None
-    dispatcher: Dispatcher | None = None
     scheduler: Scheduler | None = None
-    desk: Desk | None = None
-    slack: AsyncApp | None = None
-    listeners: Listeners | None = None
-    socket_mode: Any = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     metrics: Metrics = field(default_factory=Metrics)
 
@@ -57,13 +52,24 @@ class Runtime:
 RUNTIME = web.AppKey("runtime", Runtime)
 
 
-def create_app(settings: Settings, *, db: Database | None = None) -> web.Application:
+def create_app(
+    settings: Settings,
+    *,
+    db: Database | None = None,
+    slack: SlackSettings | None = None,
+    teams: TeamsSettings | None = None,
+) -> web.Application:
+    """The server. A platform whose settings are not given (or not complete) is off."""
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[request_ids])
-    app[RUNTIME] = Runtime(settings=settings, db=db or Database(settings.database_url))
+    app[RUNTIME] = Runtime(
+        settings=settings,
+        db=db or Database(settings.database_url),
+        slack=slack or SlackSettings.model_construct(),
+        teams=teams or TeamsSettings.model_construct(),
+    )
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
-    app.router.add_post("/slack/events", slack_events)
     app.on_startup.append(_start)
     app.on_cleanup.append(_stop)
     return app
@@ -73,43 +79,29 @@ async def _start(app: web.Application) -> None:
     runtime = app[RUNTIME]
     settings = runtime.settings
     await migrate(runtime.db)
-    runtime.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SLACK_HTTP_TIMEOUT))
-    deliveries: dict[str, Delivery] = {}
-    runtime.dispatcher = Dispatcher(
-        runtime.db, settings, deliveries, observe=runtime.metrics.delivered
-    )
-    runtime.desk = Desk(runtime.db, settings, runtime.dispatcher.wake)
-    if settings.slack_enabled:
-        client = AsyncWebClient(
-            token=settings.slack_bot_token,
-            base_url=_with_slash(settings.slack_api_url),
-            session=runtime.http,
-            timeout=SLACK_HTTP_TIMEOUT,
+    runtime.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=HTTP_TIMEOUT))
+    core = runtime.core = build_core(settings, runtime.db, observe=runtime.metrics.delivered)
+    # Each platform adds its own route (the router is frozen only once start-up is over).
+    mounted = {
+        "slack": await mount_slack(
+            app, core, runtime.slack, http=runtime.http, metrics=runtime.metrics
+        ),
+        "teams": await mount_teams(app, core, runtime.teams, metrics=runtime.metrics),
+    }
+    for platform, delivery in mounted.items():
+        if delivery is not None:
+            core.add(platform, delivery, triage=delivery.has_triage)
+    if not core.triage:
+        log.warning(
+            "No triage channel is set (SLACK_TRIAGE_CHANNEL or TEAMS_TRIAGE_CHANNEL):"
+            " new requests reach no IT channel."
         )
-        runtime.listeners = Listeners(runtime.desk, runtime.http)
-        runtime.slack = build_app(
-            client=client,
-            signing_secret=settings.slack_signing_secret or "",
-            listeners=runtime.listeners,
-        )
-        deliveries["slack"] = SlackDelivery(client, settings.slack_triage_channel)
-        if not settings.slack_triage_channel:
-            log.warning(
-                "Slack: SLACK_TRIAGE_CHANNEL is not set, so new requests reach no team channel."
-            )
-        log.info("Slack is on at /slack/events.")
-        if settings.slack_app_token:
-            await _start_socket_mode(runtime, settings.slack_app_token)
-    else:
-        log.warning("Slack is off: set %s to turn it on.", " and ".join(settings.slack_missing))
-    runtime.tasks.append(asyncio.create_task(runtime.dispatcher.run(), name="outbox"))
+    runtime.tasks.append(asyncio.create_task(core.dispatcher.run(), name="outbox"))
     housekeeping = Housekeeping(runtime.db, settings)
     runtime.scheduler = Scheduler(
         runtime.db,
         [
-            Job(
-                "close-resolved", settings.jobs_every_seconds, runtime.desk.requests.close_resolved
-            ),
+            Job("close-resolved", settings.jobs_every_seconds, core.desk.requests.close_resolved),
             Job("prune", settings.jobs_every_seconds, housekeeping.prune),
         ],
     )
@@ -121,33 +113,21 @@ async def _start(app: web.Application) -> None:
     gc.freeze()
 
 
-async def _start_socket_mode(runtime: Runtime, app_token: str) -> None:
-    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
-
-    assert runtime.slack is not None
-    handler = AsyncSocketModeHandler(runtime.slack, app_token)
-    try:
-        await handler.connect_async()
-    except Exception as error:  # the HTTP endpoint still works without it
-        log.error("Slack Socket Mode could not connect: %s", error)
-        await handler.close_async()
-        return
-    runtime.socket_mode = handler
-    log.info("Slack Socket Mode is connected.")
-
-
 async def _stop(app: web.Application) -> None:
     runtime = app[RUNTIME]
-    if runtime.socket_mode is not None:
-        await runtime.socket_mode.close_async()
-    if runtime.listeners is not None:
-        # Answers and taps still going after their acknowledgements need the database and
-        # the HTTP session, both closed below.
-        await runtime.listeners.close()
+    core = runtime.core
+    if core is not None:
+        # Platforms first: answers and taps still going after their acknowledgements need
+        # the database and the HTTP session, both closed below.
+        for close in core.closers:
+            try:
+                await close()
+            except Exception:
+                log.exception("shutdown: a platform did not close cleanly")
     if runtime.scheduler is not None:
         await runtime.scheduler.stop()
-    if runtime.dispatcher is not None:
-        runtime.dispatcher.stop()
+    if core is not None:
+        core.dispatcher.stop()
     for task in runtime.tasks:
         try:
             await asyncio.wait_for(task, timeout=10)
@@ -156,10 +136,6 @@ async def _stop(app: web.Application) -> None:
     if runtime.http is not None:
         await runtime.http.close()
     await runtime.db.dispose()
-
-
-def _with_slash(url: str) -> str:
-    return url if url.endswith("/") else url + "/"
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -174,7 +150,7 @@ async def readyz(request: web.Request) -> web.Response:
     try:
         if not await is_current(runtime.db):
             problems.append("database schema is not current: run `cxbot migrate`")
-        platforms = list(runtime.dispatcher.deliveries) if runtime.dispatcher else []
+        platforms = list(runtime.core.deliveries) if runtime.core else []
         async with runtime.db.read() as session:
             due = await outbox.oldest_due(session=session, platforms=platforms)
         late = max(0.0, (utcnow() - due).total_seconds()) if due else 0.0
@@ -198,39 +174,3 @@ async def metrics(request: web.Request) -> web.Response:
     runtime.metrics.outbox_oldest.set((utcnow() - oldest).total_seconds() if oldest else 0)
     body, content_type = runtime.metrics.render()
     return web.Response(body=body, headers={"Content-Type": content_type})
-
-
-async def slack_events(request: web.Request) -> web.Response:
-    started = time.perf_counter()
-    response, kind = await _slack_events(request)
-    runtime = request.app[RUNTIME]
-    runtime.metrics.requests.labels(platform="slack", kind=kind).inc()
-    runtime.metrics.ack_seconds.labels(platform="slack", kind=kind).observe(
-        time.perf_counter() - started
-    )
-    return response
-
-
-async def _slack_events(request: web.Request) -> tuple[web.Response, str]:
-    """The answer to Slack, and what kind of request it was (for the metrics)."""
-    slack = request.app[RUNTIME].slack
-    if slack is None:
-        answer = web.json_response({"error": "Slack is not set up on this server."}, status=404)
-        return answer, "other"
-    try:
-        bolt_request = await to_bolt_request(request)
-        kind = slack_kind(bolt_request.body)
-    except Exception:  # an unreadable body: the sender's problem, not ours
-        log.info("slack: unreadable request body", exc_info=True)
-        answer = web.json_response({"error": "The request body could not be read."}, status=400)
-        return answer, "other"
-    try:
-        bolt_response = await slack.async_dispatch(bolt_request)
-    except Exception:
-        log.exception("slack: could not dispatch a request")
-        answer = web.json_response({"error": "The request could not be handled."}, status=400)
-        return answer, kind
-    if bolt_response.status >= 500:
-        log.error("slack: Bolt answered %s; telling Slack 400", bolt_response.status)
-        bolt_response.status = 400
-    return await to_aiohttp_response(bolt_response), kind

@@ -40,10 +40,13 @@ def _entry_text(entry: StoredEntry) -> str:
     return entry.text
 
 
+Names = Mapping[str, str]
+
+
 def _timeline(
-    entries: Iterable[StoredEntry], *, viewer: str, requester: str
+    entries: Iterable[StoredEntry], *, viewer: str, requester: str, names: Names
 ) -> tuple[TimelineEntry, ...]:
-    """Who did what; `who` is the words a platform shows when it cannot show `person`."""
+    """Who did what: `who` is the person's name, or their part when no name is known."""
     result = []
     for entry in entries:
         if entry.actor == viewer:
@@ -51,16 +54,20 @@ def _timeline(
         elif entry.actor.startswith("system:"):  # cxbot itself, e.g. the closing job
             who, person = m.IT_SUPPORT, None
         elif entry.actor == requester:
-            who, person = m.REQUESTER, entry.actor
+            who, person = names.get(entry.actor, m.REQUESTER), entry.actor
         else:
-            who, person = m.IT_SUPPORT, entry.actor
+            who, person = names.get(entry.actor, m.IT_SUPPORT), entry.actor
         result.append(TimelineEntry(when=entry.at, who=who, text=_entry_text(entry), person=person))
     return tuple(result)
 
 
-def _fields(request: Request) -> tuple[Field, ...]:
+def _fields(request: Request, names: Names) -> tuple[Field, ...]:
     assignee = (
-        Field(m.FIELD_ASSIGNEE, request.assignee, person=request.assignee)
+        Field(
+            m.FIELD_ASSIGNEE,
+            names.get(request.assignee, m.IT_SUPPORT),
+            person=request.assignee,
+        )
         if request.assignee
         else Field(m.FIELD_ASSIGNEE, m.NOBODY_YET)
     )
@@ -72,12 +79,12 @@ def staff_buttons(request: Request) -> tuple[Button, ...]:
     if not status.is_open:
         return (Button(m.REOPEN, REOPEN, request.code),)
     buttons = [
-        Button(m.POST_UPDATE, UPDATE, request.code, "primary"),
+        Button(m.POST_UPDATE, UPDATE, request.code, "primary", opens_form=True),
         Button(m.RESOLVE, RESOLVE, request.code),
     ]
     if request.assignee is None:
         buttons.insert(0, Button(m.TAKE, TAKE, request.code, "primary"))
-        buttons[1] = Button(m.POST_UPDATE, UPDATE, request.code)
+        buttons[1] = Button(m.POST_UPDATE, UPDATE, request.code, opens_form=True)
     return tuple(buttons)
 
 
@@ -98,8 +105,13 @@ def tracking_card(
     viewer: str,
     staff: bool = False,
     usual_seconds: float | None = None,
+    names: Names | None = None,
 ) -> Card:
-    """The parcel page: what was asked, where it stands, what happened, what's next."""
+    """The parcel page: what was asked, where it stands, what happened, what's next.
+
+    `names`: what people are called, by identity (people not in it are shown by their part).
+    """
+    names = names or {}
     status = _status(request)
     if staff:
         buttons = staff_buttons(request)
@@ -107,7 +119,7 @@ def tracking_card(
         buttons = (Button(m.REOPEN, REOPEN, request.code),)
     else:
         buttons = ()
-    fields = _fields(request)
+    fields = _fields(request, names)
     if usual_seconds is not None and status.is_open:
         fields = (*fields, Field(m.FIELD_USUAL, usual_time(usual_seconds)))
     title = m.CARD_TITLE.format(code=request.code, status=status.label)
@@ -115,7 +127,7 @@ def tracking_card(
         title=title,
         text=request.title,
         fields=fields,
-        timeline=_timeline(entries, viewer=viewer, requester=request.requester),
+        timeline=_timeline(entries, viewer=viewer, requester=request.requester, names=names),
         buttons=buttons,
         footer=m.NEXT_STEP[status].format(code=request.code),
         # Where it stands, not "is now": the card is posted once and then kept current.
@@ -127,15 +139,21 @@ def _with_title(where: str, request: Request) -> str:
     return plain_line(m.WITH_TITLE_PLAIN.format(where=where, title=plain_line(request.title)))
 
 
-def triage_card(request: Request, entries: Iterable[StoredEntry]) -> Card:
+def triage_card(
+    request: Request, entries: Iterable[StoredEntry], *, names: Names | None = None
+) -> Card:
+    names = names or {}
     status = _status(request)
     title = m.CARD_TITLE.format(code=request.code, status=status.label)
     new = status == Status.RECEIVED and request.assignee is None
     return Card(
         title=title,
         text=request.title,
-        fields=(Field(m.FROM, request.requester, person=request.requester), *_fields(request)),
-        timeline=_timeline(entries, viewer="", requester=request.requester),
+        fields=(
+            Field(m.FROM, names.get(request.requester, m.REQUESTER), person=request.requester),
+            *_fields(request, names),
+        ),
+        timeline=_timeline(entries, viewer="", requester=request.requester, names=names),
         buttons=staff_buttons(request),
         fallback=_with_title(m.NEW_IN_TRIAGE.format(code=request.code) if new else title, request),
     )
@@ -175,6 +193,7 @@ def rating_card(request: Request, chosen: Mapping[str, int], *, open_: bool = Tr
                 action=RATE,
                 value=f"{request.code}:{dimension.key}:{score}",
                 style="primary" if score == picked else "default",
+                selected=score == picked,
             )
             for score in SCORES
         )
@@ -215,13 +234,15 @@ def message(text: str, title: str = "", *, fallback: str = "") -> Card:
     return Card(title=title, text=text, fallback=plain_line(fallback or text))
 
 
-def people_added(code: str, people: Sequence[str]) -> Card:
-    """Who now gets messages about a request: a field per person, shown by name."""
+def people_added(code: str, people: Sequence[tuple[str, str | None]]) -> Card:
+    """Who now gets messages about a request: a field per person (identity, name if known)."""
     count = m.CC_ONE if len(people) == 1 else m.CC_MANY.format(n=len(people))
     return Card(
         title="",
         text=m.CC_ADDED.format(code=code),
-        fields=tuple(Field(m.CC_FIELD, identity, person=identity) for identity in people),
+        fields=tuple(
+            Field(m.CC_FIELD, name or m.A_COLLEAGUE, person=identity) for identity, name in people
+        ),
         fallback=m.CC_ADDED_PLAIN.format(count=count, code=code),
     )
 
@@ -247,7 +268,7 @@ def summary_card(days: int, figures: Mapping[str, tuple[float, int]]) -> Card:
         if dimension.key in figures:
             average, count = figures[dimension.key]
             bar = "█" * round(average) + "░" * (5 - round(average))
-            ratings = "rating" if count == 1 else "ratings"
+            ratings = m.RATING_ONE if count == 1 else m.RATING_MANY
             value = m.SUMMARY_LINE.format(bar=bar, average=average, count=count, ratings=ratings)
         else:
             value = m.SUMMARY_NONE

@@ -1,9 +1,10 @@
 """The front desk: turns what a person typed or tapped into a use case and a reply.
 
-Every adapter (Slack, the console, later Teams) calls the entry points below with the
-person's identity and what they did (`track`, `open_from_message`, `summary`, `chat`,
-`press`, `submit`), plus `first_delivery` to drop a redelivered event and `send` to message
-someone; none of them knows the use cases one by one.
+Every adapter (Slack, Teams, the console) calls the entry points below with the person's
+identity and what they did (`track`, `open_from_message`, `summary`, `chat`, `press`,
+`submit`), plus `first_delivery` to drop a redelivered event, `send` to message someone and
+`unreachable`/`reachable` when a platform says a person can or cannot be messaged; none of
+them knows the use cases one by one.
 """
 
 from __future__ import annotations
@@ -172,6 +173,13 @@ class Desk:
         async with self.db.write() as session:
             await notify.post(session=session, identity=identity, card=card, thread=thread)
         self.requests.wake()
+
+    async def unreachable(self, identity: str) -> None:
+        """A platform could not message this person: see `Requests.unreachable`."""
+        await self.requests.unreachable(identity)
+
+    async def reachable(self, identity: str) -> None:
+        await self.requests.reachable(identity)
 
     # --- plumbing ------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,6 +36,9 @@ MAX_BACKOFF_SECONDS = 300.0
 GATHER_SECONDS = 0.02
 
 
+Address = dict[str, Any]
+
+
 @dataclass(frozen=True)
 class Outgoing:
     id: int
@@ -43,15 +46,23 @@ class Outgoing:
     target: str
     card: Card
     card_key: str | None
-    # Where the card already is, for an in-place update.
-    channel: str | None = None
-    message_id: str | None = None
+    # Where the card already is, for an in-place update: the address its delivery gave
+    # when it was first sent.
+    address: Address | None = None
 
 
 @dataclass(frozen=True)
 class Sent:
-    channel: str
-    message_id: str
+    """Sent; `address` says where, in the platform's own terms, for updates in place.
+
+    The core reads only its "conversation" (what the message counts against for pacing).
+    """
+
+    address: Address
+
+    @property
+    def conversation(self) -> str:
+        return str(self.address.get("conversation", ""))
 
 
 @dataclass(frozen=True)
@@ -83,6 +94,7 @@ class Delivery(Protocol):
     A delivery may also declare `per_destination: tuple[Window, ...]`, the limits the
     platform publishes for one conversation (Slack: about one message a second per channel),
     which are then kept exactly; the limit across conversations is learned (see `Pace`).
+    A delivery's `has_triage` says whether IT works on its platform (a triage channel).
     """
 
     async def deliver(self, message: Outgoing) -> Result: ...
@@ -90,7 +102,9 @@ class Delivery(Protocol):
 
 def destination(message: Outgoing) -> str:
     """The conversation a message counts against: where its card is, else its target."""
-    return message.channel or message.target
+    if message.address and message.address.get("conversation"):
+        return str(message.address["conversation"])
+    return message.target
 
 
 def backoff(attempts: int) -> float:
@@ -225,8 +239,7 @@ class Dispatcher:
             target=row.target,
             card=card,
             card_key=row.card_key,
-            channel=ref.channel if ref else None,
-            message_id=ref.message_id if ref else None,
+            address=ref.address if ref else None,
         )
         return row, out
 
@@ -251,7 +264,7 @@ class Dispatcher:
                 result = RetryLater(error=f"{type(error).__name__}: {error}")
             if isinstance(result, Sent):
                 pace.accepted(self._now(), booking)
-                pace.also_at(booking, result.channel)
+                pace.also_at(booking, result.conversation)
             elif isinstance(result, RetryLater) and result.after_seconds is not None:
                 self._refused(row.platform, pace, booking, result.after_seconds)
             await self._record(row, result)
@@ -295,13 +308,7 @@ class Dispatcher:
                     await outbox.mark_sent_many(
                         session=session,
                         delivered=[
-                            outbox.Delivered(
-                                row.id,
-                                row.platform,
-                                result.channel,
-                                result.message_id,
-                                row.card_key,
-                            )
+                            outbox.Delivered(row.id, row.platform, result.address, row.card_key)
                             for row, result, _ in batch
                             if isinstance(result, Sent)
                         ],

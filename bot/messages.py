@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from bot.views import command as c
+
+# Commands are marked with `c(...)` and written the way a person types them to the bot in a
+# chat (`track …`); each platform shows them its own way (Slack as `/track …`).
+
 # Opening a request
 RECEIVED_TITLE = "We've got your request"
 RECEIVED_ACK = "Thanks — your request {code} is in. We'll message you here at every step."
 EMPTY_REQUEST = (
-    'Tell me what you need after /track, for example: "/track My laptop won\'t connect to VPN".'
+    "Tell me what you need, for example: " + c("track My laptop won't connect to VPN") + "."
 )
 TOO_LONG = (
     "That's a bit long for one request ({length} characters). Please keep it under {limit} —"
@@ -15,17 +20,21 @@ TOO_LONG = (
 
 # Looking things up
 YOUR_OPEN_TITLE = "Your open requests"
-NO_OPEN = 'You have no open requests. To ask IT for something, type "/track" and what you need.'
+NO_OPEN = (
+    "You have no open requests. To ask IT for something, type " + c("track") + " and what you need."
+)
 STAFF_LISTS_TITLE = "Open requests"
 NOTHING_OPEN = "Nothing open: no requests of yours, none assigned to you, none waiting."
-# One list per kind, under its own title; each pages by its word: /track waiting 2.
+# One list per kind, under its own title; each pages by its word: track waiting 2.
 LIST_OWN = "Your own requests"
 LIST_ASSIGNED = "Assigned to you"
 LIST_WAITING = "Waiting to be picked up"
-LIST_MORE = '…and {more} more. Next {size}: "/track {word} {page}"'
+LIST_MORE = "…and {more} more. Next {size}: " + c("track {word} {page}")
 LIST_PAGE_TITLE = "{title} · {first}–{last} of {total}"
 LIST_NONE = "Nothing in this list right now."
-LIST_PAGE_EMPTY = 'There\'s no page {page}: that list is shorter. Type "/track" to start again.'
+LIST_PAGE_EMPTY = (
+    "There's no page {page}: that list is shorter. Type " + c("track") + " to start again."
+)
 NOT_FOUND = "I couldn't find {code} among your requests. Please check the code and try again."
 DID_YOU_MEAN = "I couldn't find {typed}. Did you mean {code}?"
 NOT_A_CODE = "{typed} doesn't look like a tracking code. Codes look like IT-7K3QX4."
@@ -44,7 +53,9 @@ TIMELINE_OPENED = "Request received"
 TIMELINE_ASSIGNED = "Picked this up"
 TIMELINE_STATUS = "Status changed to {status}"
 TIMELINE_REOPENED = "Reopened"
-AUTO_CLOSED = 'Closed {days} days after it was resolved. Not fixed? Reply "/track reopen {code}".'
+AUTO_CLOSED = (
+    "Closed {days} days after it was resolved. Not fixed? Reply " + c("track reopen {code}") + "."
+)
 YOU = "You"
 IT_SUPPORT = "IT support"
 REQUESTER = "Requester"
@@ -54,7 +65,7 @@ NEXT_STEP = {
     "assigned": "Next: your technician will start on it.",
     "in_progress": "Next: we'll message you when it's done or if we need you.",
     "waiting_on_you": "Next: we need something from you — see the latest update.",
-    "resolved": 'Done. If it\'s not fixed, reply "/track reopen {code}".',
+    "resolved": "Done. If it's not fixed, reply " + c("track reopen {code}") + ".",
     "closed": "This request is closed.",
     "reopened": "Next: your technician will pick this up again.",
 }
@@ -87,8 +98,9 @@ ALREADY_RESOLVED = "{code} is already resolved."
 CANT_MOVE = "{code} is {status}, so it can't be set to {new}."
 REOPENED_ACK = "{code} is open again. Your technician has been told."
 UPDATE_NEEDS_TEXT = (
-    "Write a short update for the requester, for example:"
-    ' "/track update {code} Replacing the charger today".'
+    "Write a short update for the requester, for example: "
+    + c("track update {code} Replacing the charger today")
+    + "."
 )
 FORM_TITLE = "Post an update"
 FORM_SUBMIT = "Send update"
@@ -103,7 +115,9 @@ CC_ADDED_PLAIN = "{count} will now get messages about {code}."
 CC_ONE = "1 person"
 CC_MANY = "{n} people"
 CC_FIELD = "Kept in the loop"
-CC_NEEDS_PERSON = 'Say who to add, for example: "/track cc {code} @Sam".'
+CC_NEEDS_PERSON = "Say who to add, for example: " + c("track cc {code} @Sam") + "."
+# Someone added to a request whose name is not known yet.
+A_COLLEAGUE = "A colleague"
 
 # Refusals
 NOT_ALLOWED_WORK = (
@@ -136,46 +150,99 @@ SUMMARY_LINE = "{bar}  {average:.1f} / 5 · {count} {ratings}"
 SUMMARY_NONE = "no ratings yet"
 SUMMARY_FOOTER = "Communication and Approachability come first: they move before the others."
 SUMMARY_BAD_PERIOD = (
-    'I know these periods: 7d, 30d (the default) and 90d. For example "/cx-summary 7d".'
+    "I know these periods: 7d, 30d (the default) and 90d. For example " + c("cx-summary 7d") + "."
 )
 
 # Help and chat
-HELP_TITLE = "How to use /track"
+HELP_TITLE = "How to track IT requests"
 HELP_TEXT = (
-    "/track <what you need> — ask IT for something\n"
-    "/track — your open requests\n"
-    "/track IT-7K3QX4 — where a request is\n"
-    "/track reopen IT-7K3QX4 — it's not fixed after all\n"
-    "/track cc IT-7K3QX4 @Sam — keep a colleague in the loop\n"
+    c("track <what you need>")
+    + " — ask IT for something\n"
+    + c("track")
+    + " — your open requests\n"
+    + c("track IT-7K3QX4")
+    + " — where a request is\n"
+    + c("track reopen IT-7K3QX4")
+    + " — it's not fixed after all\n"
+    + c("track cc IT-7K3QX4 @Sam")
+    + " — keep a colleague in the loop\n"
     'In a message to me, just ask: "where\'s my ticket?" or send a code.'
 )
 HELP_STAFF = (
-    '\nFor IT: "/track update <code> <text>", "/track resolve <code> [note]",'
-    ' "/track take <code>", "/track follow <code>", "/track unfollow <code>";'
-    ' lists: "/track mine", "/track assigned", "/track waiting", each with a page number.'
+    "\nFor IT: "
+    + c("track update <code> <text>")
+    + ", "
+    + c("track resolve <code> [note]")
+    + ", "
+    + c("track take <code>")
+    + ", "
+    + c("track follow <code>")
+    + ", "
+    + c("track unfollow <code>")
+    + "; lists: "
+    + c("track mine")
+    + ", "
+    + c("track assigned")
+    + ", "
+    + c("track waiting")
+    + ", each with a page number."
 )
 # A command word typed without what it needs: its usage line, with an example.
 WORD_HELP = {
-    "update": 'To post an update: "/track update IT-7K3QX4 Replacing the charger today".',
-    "resolve": 'To resolve a request: "/track resolve IT-7K3QX4 New charger fitted"'
-    " (the note is optional).",
-    "take": 'To pick a request up: "/track take IT-7K3QX4".',
-    "reopen": 'If a request isn\'t fixed after all: "/track reopen IT-7K3QX4 Still no sound"'
-    " (the note is optional).",
-    "follow": 'To get a message whenever a request changes: "/track follow IT-7K3QX4".',
-    "unfollow": 'To stop getting messages about a request: "/track unfollow IT-7K3QX4".',
-    "cc": 'To keep a colleague in the loop on a request: "/track cc IT-7K3QX4 @Sam".',
+    "update": "To post an update: " + c("track update IT-7K3QX4 Replacing the charger today") + ".",
+    "resolve": "To resolve a request: "
+    + c("track resolve IT-7K3QX4 New charger fitted")
+    + " (the note is optional).",
+    "take": "To pick a request up: " + c("track take IT-7K3QX4") + ".",
+    "reopen": "If a request isn't fixed after all: "
+    + c("track reopen IT-7K3QX4 Still no sound")
+    + " (the note is optional).",
+    "follow": "To get a message whenever a request changes: " + c("track follow IT-7K3QX4") + ".",
+    "unfollow": "To stop getting messages about a request: " + c("track unfollow IT-7K3QX4") + ".",
+    "cc": "To keep a colleague in the loop on a request: " + c("track cc IT-7K3QX4 @Sam") + ".",
 }
 CHAT_HINT = (
-    'I can open and track IT requests. Type "track" and what you need, ask "where\'s my'
-    ' ticket?", or send a tracking code.'
+    "I can open and track IT requests. Type " + c("track") + " and what you need, ask"
+    ' "where\'s my ticket?", or send a tracking code.'
 )
 
-# Slack payloads
+# Answers to what a platform sent
 ALREADY_GOT_THAT = "I've already got that one, so I haven't done it again."
 STILL_WORKING = "Got it. This is taking a little longer than usual; the answer will follow here."
 NOTHING_TO_TRACK = (
-    'That message has no text I can turn into a request. Use "/track" and a few words'
+    "That message has no text I can turn into a request. Use " + c("track") + " and a few words"
     " about what you need instead."
 )
 RATING_UNKNOWN = "That rating isn't one I know. Please tap one of the buttons on the rating card."
+
+# Statuses, as people read them
+STATUS_LABELS = {
+    "received": "Received",
+    "assigned": "Assigned",
+    "in_progress": "In progress",
+    "waiting_on_you": "Waiting on you",
+    "resolved": "Resolved",
+    "closed": "Closed",
+    "reopened": "Reopened",
+}
+
+# Parts of cards every platform shows
+EARLIER_NOT_SHOWN = "{n} earlier updates not shown"
+AND_MORE = "…and {n} more"
+CANCEL = "Cancel"
+RATING_ONE = "rating"
+RATING_MANY = "ratings"
+
+# Teams
+TEAMS_WELCOME_TITLE = "Hi, I'm here to help with IT requests"
+TEAMS_WELCOME = (
+    "Tell me what you need and I'll open a request and message you at every step. Type "
+    + c("track")
+    + ' and what you need, ask "where\'s my ticket?", or type '
+    + c("help")
+    + "."
+)
+UNREACHABLE = (
+    "I couldn't message {name} about {code}: they have blocked or removed the app. Please"
+    " reach them another way."
+)

@@ -8,8 +8,10 @@ import time
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import cards
+from bot.people import platform_of
 from bot.views import Card, dump_card
 from storage import outbox
+from storage import people as people_store
 from storage import requests as store
 from storage.models import Request, TimelineEntry
 
@@ -19,8 +21,8 @@ MIN_SAMPLES = 5
 
 
 def person_target(identity: str) -> tuple[str, str]:
-    """(platform, target) for a message to one person."""
-    return identity.split(":", 1)[0], f"person:{identity}"
+    """(platform, target) for a message to one person: always on their own platform."""
+    return platform_of(identity), f"person:{identity}"
 
 
 async def post(
@@ -80,43 +82,83 @@ class UsualTime:
         return self._known[1]
 
 
-async def refresh_cards(
-    *,
-    session: AsyncSession,
-    request: Request,
-    usual: UsualTime,
-    new_entry: TimelineEntry | None = None,
-) -> None:
-    """Re-renders the requester's tracking card and the triage card in place.
+class Notifier:
+    """The cards and messages a change causes: the requester's tracking card on their own
+    platform, a triage card on each platform IT works on, and a DM to everyone following.
 
-    `new_entry`: the request was just opened and this is its whole timeline.
+    `triage`: the platforms with a triage channel, set once they are mounted.
     """
-    tracking, triage = f"tracking:{request.id}", f"triage:{request.id}"
-    if new_entry is not None:
-        everything = [new_entry]
-    else:
-        everything = await store.timeline(session=session, request_id=request.id, public_only=False)
-        await outbox.supersede_updates(session=session, card_keys=[tracking, triage])
-    public = [entry for entry in everything if entry.public]
-    platform, target = person_target(request.requester)
-    await upsert(
-        session=session,
-        platform=platform,
-        target=target,
-        card_key=tracking,
-        card=cards.tracking_card(
-            request, public, viewer=request.requester, usual_seconds=await usual.seconds(session)
-        ),
-        supersede=False,
-    )
-    await upsert(
-        session=session,
-        platform=platform,
-        target=TRIAGE,
-        card_key=triage,
-        card=cards.triage_card(request, everything),
-        supersede=False,
-    )
+
+    def __init__(self) -> None:
+        self.usual = UsualTime()
+        self.triage: tuple[str, ...] = ()
+
+    async def refresh_cards(
+        self, *, session: AsyncSession, request: Request, new_entry: TimelineEntry | None = None
+    ) -> None:
+        """Re-renders the requester's tracking card and the triage cards in place.
+
+        `new_entry`: the request was just opened and this is its whole timeline.
+        """
+        tracking = f"tracking:{request.id}"
+        triage = {platform: f"triage:{platform}:{request.id}" for platform in self.triage}
+        if new_entry is not None:
+            everything = [new_entry]
+        else:
+            everything = await store.timeline(
+                session=session, request_id=request.id, public_only=False
+            )
+            await outbox.supersede_updates(session=session, card_keys=[tracking, *triage.values()])
+        names = await people_store.names_of(
+            session=session,
+            identities=[
+                request.requester,
+                *([request.assignee] if request.assignee else []),
+                *(entry.actor for entry in everything),
+            ],
+        )
+        public = [entry for entry in everything if entry.public]
+        platform, target = person_target(request.requester)
+        await upsert(
+            session=session,
+            platform=platform,
+            target=target,
+            card_key=tracking,
+            card=cards.tracking_card(
+                request,
+                public,
+                viewer=request.requester,
+                usual_seconds=await self.usual.seconds(session),
+                names=names,
+            ),
+            supersede=False,
+        )
+        if not triage:
+            return
+        card = cards.triage_card(request, everything, names=names)
+        for where, card_key in triage.items():
+            await upsert(
+                session=session,
+                platform=where,
+                target=TRIAGE,
+                card_key=card_key,
+                card=card,
+                supersede=False,
+            )
+
+    async def changed(
+        self, *, session: AsyncSession, request: Request, entry: TimelineEntry, actor: str
+    ) -> None:
+        """The cards and DMs one change to a request causes."""
+        await self.refresh_cards(session=session, request=request)
+        if entry.public:
+            await tell_everyone(session=session, request=request, entry=entry, actor=actor)
+
+    async def opened(
+        self, *, session: AsyncSession, request: Request, entry: TimelineEntry
+    ) -> None:
+        """The first cards of a request just opened: nothing to replace, no one else to tell."""
+        await self.refresh_cards(session=session, request=request, new_entry=entry)
 
 
 async def tell_everyone(
@@ -130,24 +172,3 @@ async def tell_everyone(
     for identity in dict.fromkeys(people):
         if identity != actor:
             await post(session=session, identity=identity, card=card)
-
-
-async def changed(
-    *,
-    session: AsyncSession,
-    request: Request,
-    entry: TimelineEntry,
-    actor: str,
-    usual: UsualTime,
-) -> None:
-    """The cards and DMs one change to a request causes."""
-    await refresh_cards(session=session, request=request, usual=usual)
-    if entry.public:
-        await tell_everyone(session=session, request=request, entry=entry, actor=actor)
-
-
-async def opened(
-    *, session: AsyncSession, request: Request, entry: TimelineEntry, usual: UsualTime
-) -> None:
-    """The first cards of a request just opened: nothing to replace, no one else to tell."""
-    await refresh_cards(session=session, request=request, usual=usual, new_entry=entry)

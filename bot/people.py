@@ -2,8 +2,9 @@
 
 Slack identities are `slack:<organisation>:<user>`: the Enterprise Grid organisation's id
 when the workspace belongs to one (user ids are unique across it, so one person is one
-identity whichever workspace they write from), else the workspace's own id. Identities are
-built and taken apart only here.
+identity whichever workspace they write from), else the workspace's own id. Teams
+identities are `teams:<tenant id>:<Entra ID object id>`; the console's are
+`console:local:<name>`. Identities are built and taken apart only here.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from storage import identities as store
+from storage import people as people_store
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,35 @@ class Person:
     @property
     def can_read_summary(self) -> bool:
         return Role.LEAD in self.roles or Role.ADMIN in self.roles
+
+
+def platform_of(identity: str) -> str:
+    """`slack`, `teams` or `console`: where a person is reached."""
+    return identity.partition(":")[0]
+
+
+def teams_identity(tenant: str, object_id: str) -> str:
+    """`teams:<tenant id>:<Entra ID (AAD) object id>`, both lower case as Teams sends them."""
+    return f"teams:{tenant.lower()}:{object_id.lower()}"
+
+
+def teams_parts(identity: str) -> tuple[str, str] | None:
+    """(tenant id, object id) of a Teams identity, None for any other."""
+    platform, _, rest = identity.partition(":")
+    tenant, _, user = rest.partition(":")
+    if platform != "teams" or not tenant or not user:
+        return None
+    return tenant, user
+
+
+def console_identity(name: str) -> str:
+    return f"console:local:{name.lower()}"
+
+
+def console_name(identity: str) -> str | None:
+    """The name in a console identity, None for any other."""
+    platform, _, rest = identity.partition(":")
+    return rest.partition(":")[2] or None if platform == "console" else None
 
 
 def slack_identity(organisation: str, user_id: str) -> str:
@@ -127,3 +158,32 @@ class SlackOrganisations:
         if found:
             self._known[workspace] = found
         return found
+
+
+class Directory:
+    """The names people are shown by, learned from their platform (Teams sends a name with
+    every activity; Slack's is looked up once in a while).
+
+    A name is written only when it is new or changed: remembered ones are kept in memory,
+    so a busy chat costs no writes.
+    """
+
+    MAX_KNOWN = 50_000
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._known: dict[str, str] = {}
+
+    def knows(self, identity: str) -> bool:
+        return identity in self._known
+
+    async def seen(self, identity: str, name: str | None) -> None:
+        """`identity` was just seen going by `name` (None: the platform did not say)."""
+        name = " ".join((name or "").split())[:200]
+        if not name or self._known.get(identity) == name or not valid_identity(identity):
+            return
+        async with self.db.write() as session:
+            await people_store.remember_name(session=session, identity=identity, name=name)
+        if len(self._known) >= self.MAX_KNOWN:
+            self._known.clear()
+        self._known[identity] = name

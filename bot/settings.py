@@ -1,4 +1,7 @@
-"""One settings object, read once from the environment and passed down."""
+"""The core's settings, read once from the environment and passed down.
+
+They hold no platform secret: each platform reads its own (adapters/<platform>/settings.py).
+"""
 
 from __future__ import annotations
 
@@ -34,12 +37,6 @@ class Settings(BaseSettings):
     port: int = Field(3000, ge=1, le=65535, validation_alias=_env("PORT"))
     host: str = Field("0.0.0.0", validation_alias=_env("CXBOT_HOST"))
     log_level: str = Field("INFO", validation_alias=_env("CXBOT_LOG_LEVEL"))
-
-    slack_bot_token: str | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
-    slack_signing_secret: str | None = Field(None, validation_alias=_env("SLACK_SIGNING_SECRET"))
-    slack_app_token: str | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))
-    slack_api_url: str = Field("https://slack.com/api/", validation_alias=_env("SLACK_API_URL"))
-    slack_triage_channel: str | None = Field(None, validation_alias=_env("SLACK_TRIAGE_CHANNEL"))
 
     # How long a resolved request's rating card accepts taps.
     survey_open_days: int = Field(14, ge=1, validation_alias=_env("CXBOT_SURVEY_OPEN_DAYS"))
@@ -88,19 +85,6 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a log level; use {names}")
         return level
 
-    @property
-    def slack_enabled(self) -> bool:
-        return bool(self.slack_bot_token and self.slack_signing_secret)
-
-    @property
-    def slack_missing(self) -> list[str]:
-        missing = []
-        if not self.slack_bot_token:
-            missing.append("SLACK_BOT_TOKEN")
-        if not self.slack_signing_secret:
-            missing.append("SLACK_SIGNING_SECRET")
-        return missing
-
 
 # pydantic's error types, said the way a person setting an environment variable reads them.
 _READABLE = {
@@ -115,17 +99,17 @@ _READABLE = {
 }
 
 
-def explain(error: ValidationError) -> list[str]:
+def explain(error: ValidationError, settings: type[BaseSettings] = Settings) -> list[str]:
     """One line per wrong setting, named by its environment variable, for `cxbot` to print."""
     lines = []
     for problem in error.errors():
         name = str(problem["loc"][0]) if problem["loc"] else "a setting"
-        lines.append(f"{_variable(name)} is wrong: {_reason(problem)}")
+        lines.append(f"{_variable(settings, name)} is wrong: {_reason(problem)}")
     return lines
 
 
-def _variable(name: str) -> str:
-    field = Settings.model_fields.get(name)
+def _variable(settings: type[BaseSettings], name: str) -> str:
+    field = settings.model_fields.get(name)
     if field is not None and isinstance(field.validation_alias, AliasChoices):
         return str(field.validation_alias.choices[0])
     return name

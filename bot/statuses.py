@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from bot import messages as m
+
 
 class Status(StrEnum):
     RECEIVED = "received"
@@ -23,15 +25,7 @@ class Status(StrEnum):
         return self not in (Status.RESOLVED, Status.CLOSED)
 
 
-_LABELS = {
-    Status.RECEIVED: "Received",
-    Status.ASSIGNED: "Assigned",
-    Status.IN_PROGRESS: "In progress",
-    Status.WAITING_ON_YOU: "Waiting on you",
-    Status.RESOLVED: "Resolved",
-    Status.CLOSED: "Closed",
-    Status.REOPENED: "Reopened",
-}
+_LABELS = {status: m.STATUS_LABELS[status.value] for status in Status}
 
 OPEN_STATUSES = tuple(s for s in Status if s.is_open)
 

@@ -15,6 +15,7 @@ from bot.errors import BadInput, NotAllowed, NotFound
 from bot.people import Person, valid_identity
 from bot.settings import Settings
 from bot.statuses import OPEN_STATUSES, Status, can_move
+from storage import people as people_store
 from storage import requests as store
 from storage.db import Database
 from storage.models import Request
@@ -65,7 +66,7 @@ class Requests:
         self.db = db
         self.settings = settings
         self.wake = wake
-        self.usual = notify.UsualTime()
+        self.notify = notify.Notifier()
 
     # --- finding -------------------------------------------------------------------------
 
@@ -131,7 +132,7 @@ class Requests:
                 kind="opened",
                 at=request.created_at,
             )
-            await notify.opened(session=session, request=request, entry=entry, usual=self.usual)
+            await self.notify.opened(session=session, request=request, entry=entry)
         self.wake()
         return request
 
@@ -141,13 +142,22 @@ class Requests:
             entries = await store.timeline(
                 session=session, request_id=request.id, public_only=not person.is_staff
             )
-            usual = await self.usual.seconds(session)
+            usual = await self.notify.usual.seconds(session)
+            names = await people_store.names_of(
+                session=session,
+                identities=[
+                    request.requester,
+                    *([request.assignee] if request.assignee else []),
+                    *(entry.actor for entry in entries),
+                ],
+            )
         return cards.tracking_card(
             request,
             entries,
             viewer=person.identity,
             staff=person.can_work,
             usual_seconds=usual,
+            names=names,
         )
 
     async def _page(
@@ -247,12 +257,8 @@ class Requests:
                 text=clean_text(note),
                 status=Status.REOPENED,
             )
-            await notify.changed(
-                session=session,
-                request=request,
-                entry=entry,
-                actor=person.identity,
-                usual=self.usual,
+            await self.notify.changed(
+                session=session, request=request, entry=entry, actor=person.identity
             )
         self.wake()
         return request
@@ -283,12 +289,8 @@ class Requests:
                 kind="assigned",
                 status=request.status,
             )
-            await notify.changed(
-                session=session,
-                request=request,
-                entry=entry,
-                actor=person.identity,
-                usual=self.usual,
+            await self.notify.changed(
+                session=session, request=request, entry=entry, actor=person.identity
             )
         self.wake()
         return request, True
@@ -336,12 +338,8 @@ class Requests:
                 text=text,
                 status=new_status,
             )
-            await notify.changed(
-                session=session,
-                request=request,
-                entry=entry,
-                actor=person.identity,
-                usual=self.usual,
+            await self.notify.changed(
+                session=session, request=request, entry=entry, actor=person.identity
             )
         self.wake()
         return request
@@ -381,8 +379,8 @@ class Requests:
             text=note,
             status=Status.RESOLVED,
         )
-        await notify.changed(
-            session=session, request=request, entry=entry, actor=person.identity, usual=self.usual
+        await self.notify.changed(
+            session=session, request=request, entry=entry, actor=person.identity
         )
         return request
 
@@ -413,7 +411,7 @@ class Requests:
                         status=Status.CLOSED,
                         at=now,
                     )
-                    await notify.refresh_cards(session=session, request=request, usual=self.usual)
+                    await self.notify.refresh_cards(session=session, request=request)
             closed += len(due)
             if len(due) < _CLOSE_BATCH:
                 break
@@ -434,8 +432,11 @@ class Requests:
                 )
         return request
 
-    async def cc(self, person: Person, typed: str, rest: str) -> tuple[Request, list[str]]:
-        """Adds colleagues (named as `@identity` or an identity) as watchers of a request."""
+    async def cc(
+        self, person: Person, typed: str, rest: str
+    ) -> tuple[Request, list[tuple[str, str | None]]]:
+        """Adds colleagues (named as `@identity` or an identity) as watchers of a request;
+        says who was added, with their names where known."""
         people = people_in(rest)
         async with self.db.write() as session:
             request = await self.find(session, person, typed)
@@ -445,4 +446,35 @@ class Requests:
                 raise NotAllowed(m.NOT_ALLOWED_CC.format(code=request.code))
             for identity in people:
                 await store.add_watcher(session=session, request_id=request.id, identity=identity)
-        return request, people
+            names = await people_store.names_of(session=session, identities=people)
+        return request, [(identity, names.get(identity)) for identity in people]
+
+    async def unreachable(self, identity: str) -> None:
+        """The platform says this person cannot be messaged (they blocked or removed the
+        app, or never installed it). Recorded once; the technicians looking after their
+        open requests are told, once, so they reach them another way."""
+        async with self.db.write() as session:
+            first = await people_store.mark_unreachable(
+                session=session, identity=identity, at=utcnow()
+            )
+            if not first:
+                return
+            names = await people_store.names_of(session=session, identities=[identity])
+            page = await store.open_requests_for(
+                session=session, identity=identity, statuses=OPEN_STATUSES, limit=50
+            )
+            for request in page.requests:
+                if request.requester != identity or not request.assignee:
+                    continue
+                words = m.UNREACHABLE.format(
+                    name=names.get(identity, m.REQUESTER), code=request.code
+                )
+                await notify.post(
+                    session=session, identity=request.assignee, card=cards.message(words)
+                )
+        self.wake()
+
+    async def reachable(self, identity: str) -> None:
+        """The person wrote to the bot: they can be messaged again."""
+        async with self.db.write() as session:
+            await people_store.mark_reachable(session=session, identity=identity)

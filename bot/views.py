@@ -9,6 +9,8 @@ stores them until they are delivered.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -20,12 +22,19 @@ ButtonStyle = Literal["primary", "danger", "default"]
 
 @dataclass(frozen=True)
 class Button:
-    """One tap. `action` names what the tap does; `value` carries what it acts on."""
+    """One tap. `action` names what the tap does; `value` carries what it acts on.
+
+    `selected`: this is the one already chosen (a score tapped on the rating card).
+    `opens_form`: the tap asks for more (a `Form`) before anything changes, so a platform
+    may open its own kind of form at once (a Teams task module).
+    """
 
     label: str
     action: str
     value: str = ""
     style: ButtonStyle = "default"
+    selected: bool = False
+    opens_form: bool = False
 
 
 @dataclass(frozen=True)
@@ -102,6 +111,45 @@ class Form:
     text_placeholder: str
     choice_label: str
     choices: tuple[tuple[str, str], ...] = ()  # (value, label)
+
+
+# A command a person can type, inside plain text: `command("track reopen IT-7K3QX4")`.
+# Each renderer shows it its own way (Slack: `/track reopen …` as code; Teams: the words to
+# type, in bold; the console: in quotes). The marks are Unicode private-use characters, which
+# adapters strip from what people type, so typed text can never pose as a command.
+COMMAND_OPEN = "\ue000"
+COMMAND_CLOSE = "\ue001"
+_COMMAND = re.compile(f"{COMMAND_OPEN}([^{COMMAND_OPEN}{COMMAND_CLOSE}]*){COMMAND_CLOSE}")
+_MARKS = re.compile(f"[{COMMAND_OPEN}{COMMAND_CLOSE}]")
+
+
+def command(words: str) -> str:
+    """Words a person types to the bot (`track …`, `cx-summary …`), marked as a command."""
+    return f"{COMMAND_OPEN}{_MARKS.sub('', words)}{COMMAND_CLOSE}"
+
+
+def commands_in(text: str) -> list[tuple[str, bool]]:
+    """The text in pieces, in order: (piece, True) for a command, (piece, False) for words."""
+    pieces: list[tuple[str, bool]] = []
+    at = 0
+    for found in _COMMAND.finditer(text):
+        if found.start() > at:
+            pieces.append((_MARKS.sub("", text[at : found.start()]), False))
+        pieces.append((found.group(1), True))
+        at = found.end()
+    if at < len(text):
+        pieces.append((_MARKS.sub("", text[at:]), False))
+    return pieces
+
+
+def show_commands(text: str, shown: Callable[[str], str]) -> str:
+    """The text with each command shown by `shown(words)`, the rest left as it is."""
+    return "".join(shown(piece) if is_command else piece for piece, is_command in commands_in(text))
+
+
+def unmarked(text: str) -> str:
+    """Text without command marks: for what people type, and for plain notifications."""
+    return _MARKS.sub("", text)
 
 
 _card_adapter: TypeAdapter[Card] = TypeAdapter(Card)

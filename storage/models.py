@@ -116,7 +116,8 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = _when(nullable=True)
-    message_ref: str | None = Field(default=None, max_length=200)
+    # Where it went: the platform's own address (see CardRef.address).
+    sent_to: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class CardRef(SQLModel, table=True):
@@ -126,8 +127,10 @@ class CardRef(SQLModel, table=True):
 
     card_key: str = Field(max_length=64, primary_key=True)
     platform: str = Field(max_length=16)
-    channel: str = Field(max_length=200)
-    message_id: str = Field(max_length=200)
+    # Opaque to the core, understood by the platform's delivery: "conversation" names the
+    # conversation it is in (for pacing), "message" the message; a platform may add more
+    # (Teams: the service URL and tenant an update must go through).
+    address: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -169,3 +172,30 @@ class SlackOrganisation(SQLModel, table=True):
     workspace_id: str = Field(max_length=64, primary_key=True)
     enterprise_id: str = Field(max_length=64)
     joined_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class PersonRecord(SQLModel, table=True):
+    """What the bot knows of a person beyond their identity: the name others see them by,
+    and whether their platform can reach them."""
+
+    __tablename__ = "people"
+
+    identity: str = Field(max_length=200, primary_key=True)
+    name: str | None = Field(default=None, max_length=200)
+    name_at: datetime | None = _when(nullable=True)
+    # Set when the platform said the person cannot be messaged (the app was blocked or
+    # removed, or never installed); cleared when they write to the bot again.
+    unreachable_at: datetime | None = _when(nullable=True)
+
+
+class ConversationRecord(SQLModel, table=True):
+    """How to reach a conversation later, in the platform's own terms (a Teams
+    ConversationReference): a person's chat with the bot (`person:<identity>`) or a channel
+    (`channel:<platform>:<id>`)."""
+
+    __tablename__ = "conversations"
+
+    key: str = Field(max_length=300, primary_key=True)
+    platform: str = Field(max_length=16)
+    reference: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

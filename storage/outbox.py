@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import JSON, Integer, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -120,8 +120,7 @@ async def mark_sent(
     session: AsyncSession,
     message_id: int,
     platform: str,
-    channel: str,
-    platform_message_id: str,
+    address: dict[str, Any],
     card_key: str | None,
 ) -> bool:
     """Marks the row sent and records where it went, in one step. False if already done."""
@@ -133,22 +132,17 @@ async def mark_sent(
             state=SENT,
             sent_at=now,
             claimed_until=None,
-            message_ref=f"{channel}/{platform_message_id}",
+            sent_to=address,
             attempts=OutboxMessage.attempts + 1,
         )
     )
     if card_key is not None:
         statement = insert_for(session, CardRef).values(
-            card_key=card_key,
-            platform=platform,
-            channel=channel,
-            message_id=platform_message_id,
-            updated_at=now,
+            card_key=card_key, platform=platform, address=address, updated_at=now
         )
         await session.execute(
             statement.on_conflict_do_update(
-                index_elements=["card_key"],
-                set_={"channel": channel, "message_id": platform_message_id, "updated_at": now},
+                index_elements=["card_key"], set_={"address": address, "updated_at": now}
             )
         )
     return result.rowcount == 1
@@ -164,7 +158,7 @@ _MARK_SENT = (
         state=SENT,
         sent_at=bindparam("now"),
         claimed_until=None,
-        message_ref=bindparam("ref"),
+        sent_to=bindparam("address", type_=JSON),
         attempts=_OUTBOX.c.attempts + 1,
     )
 )
@@ -174,8 +168,7 @@ _MARK_SENT = (
 class Delivered:
     message_id: int
     platform: str
-    channel: str
-    platform_message_id: str
+    address: dict[str, Any]
     card_key: str | None
 
 
@@ -186,18 +179,14 @@ async def mark_sent_many(*, session: AsyncSession, delivered: list[Delivered]) -
     now = utcnow()
     await session.execute(
         _MARK_SENT,
-        [
-            {"row_id": d.message_id, "now": now, "ref": f"{d.channel}/{d.platform_message_id}"}
-            for d in delivered
-        ],
+        [{"row_id": d.message_id, "now": now, "address": d.address} for d in delivered],
     )
     # A card sent twice in one batch: the later message is where it is now.
     refs = {
         d.card_key: {
             "card_key": d.card_key,
             "platform": d.platform,
-            "channel": d.channel,
-            "message_id": d.platform_message_id,
+            "address": d.address,
             "updated_at": now,
         }
         for d in sorted(delivered, key=lambda d: d.message_id)
@@ -208,8 +197,7 @@ async def mark_sent_many(*, session: AsyncSession, delivered: list[Delivered]) -
         statement = statement.on_conflict_do_update(
             index_elements=["card_key"],
             set_={
-                "channel": statement.excluded.channel,
-                "message_id": statement.excluded.message_id,
+                "address": statement.excluded.address,
                 "updated_at": statement.excluded.updated_at,
             },
         )

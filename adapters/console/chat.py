@@ -12,8 +12,8 @@ from adapters.console.delivery import ConsoleDelivery
 from adapters.console.people import identity_of, mentions_as_identities, name_of
 from adapters.console.render import clean, render_card, render_choices
 from adapters.console.terminal import TerminalReader
+from adapters.core import build_core
 from bot.desk import Desk
-from bot.dispatch import Delivery, Dispatcher
 from bot.reply import Reply
 from bot.settings import Settings
 from storage.db import Database
@@ -133,15 +133,13 @@ async def run_chat(
         board = Board()
         console: Console | None = None
         delivery = ConsoleDelivery(write, lambda: console.identity if console else identity, board)
-        deliveries: dict[str, Delivery] = {
-            "slack": delivery,
-            "teams": delivery,
-            "console": delivery,
-        }
-        dispatcher = Dispatcher(db, settings, deliveries)
-        console = Console(
-            Desk(db, settings, dispatcher.wake), identity, read, write, board, delivery
-        )
+        core = build_core(settings, db)
+        # Whoever you are in the console, every message shows here; the team's channel once.
+        core.add("console", delivery, triage=True)
+        core.add("slack", delivery, triage=False)
+        core.add("teams", delivery, triage=False)
+        dispatcher = core.dispatcher
+        console = Console(core.desk, identity, read, write, board, delivery)
         write(w.WELCOME.format(name=name_of(identity), identity=identity, tap_hint=w.TAP_HINT))
         await dispatcher.drain()
         while True:

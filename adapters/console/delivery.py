@@ -47,19 +47,20 @@ class ConsoleDelivery:
 
     async def deliver(self, message: Outgoing) -> Result:
         owner = TEAM if message.target == TRIAGE else message.target.removeprefix("person:")
-        if message.op == "upsert" and message.message_id is not None:
-            replaced = self.board.replace(message.message_id, message.card)
+        known = (message.address or {}).get("message")
+        if message.op == "upsert" and known is not None:
+            replaced = self.board.replace(known, message.card)
             if replaced is not None:
-                self._updated(owner, message.message_id, *replaced)
-                return Sent(message.channel or message.target, message.message_id)
-        message_id = message.message_id or self._new_id()
+                self._updated(owner, known, *replaced)
+                return Sent({"conversation": owner, "message": known})
+        message_id = known or self._new_id()
         keys = self.board.place(message.card, owner, message_id)
         if owner in (TEAM, self.viewer()):
             self._show(render_card(message.card, keys), w.TO_TEAM if owner == TEAM else w.TO_YOU)
         else:
             self.waiting.setdefault(owner, []).append(_Waiting(message_id=message_id))
             self.out(w.FOR_SOMEONE.format(name=name_of(owner), summary=summary(message.card)))
-        return Sent(message.channel or message.target, message_id)
+        return Sent({"conversation": owner, "message": message_id})
 
     def _updated(self, owner: str, message_id: str, before: Card, shown: Shown) -> None:
         line = changes(before, shown.card)

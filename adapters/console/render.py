@@ -7,19 +7,21 @@ import re
 from adapters.console import words as w
 from adapters.console.board import Keys
 from adapters.console.people import name_of, names_in
-from bot.views import Card, Form, RatingRow
+from bot.views import Card, Form, RatingRow, show_commands
 
 _CODE = re.compile(r"\bIT-[0-9A-Z]{6}\b")
 
 
 def clean(text: str) -> str:
     """Text as the terminal shows it: no control characters (escape sequences cannot reach
-    the terminal), identities as names."""
-    return names_in("".join(ch for ch in text if ch.isprintable() or ch == "\n"))
+    the terminal), identities as names, commands as the console takes them ("/track …")."""
+    shown = show_commands(text, lambda words: f'"/{words}"')
+    return names_in("".join(ch for ch in shown if ch.isprintable() or ch == "\n"))
 
 
 def _person(value: str, person: str | None) -> str:
-    return name_of(person) if person else clean(value)
+    """A console person by their console name; anyone else by the name the card carries."""
+    return name_of(person) if person and person.startswith("console:") else clean(value)
 
 
 def _scores(row: RatingRow) -> str:

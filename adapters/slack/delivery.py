@@ -53,6 +53,11 @@ class SlackDelivery:
         self.client = client
         self.triage_channel = triage_channel
 
+    @property
+    def has_triage(self) -> bool:
+        """IT works in a Slack channel: every request's triage card goes there."""
+        return bool(self.triage_channel)
+
     def _channel_for(self, target: str) -> str | None:
         """`triage`, `person:slack:<org>:<user>` (their DM), `thread:<channel>:<thread ts>`."""
         if target == "triage":
@@ -80,12 +85,13 @@ class SlackDelivery:
         # that arrived meanwhile be acknowledged before the call is built and sent.
         await asyncio.sleep(0)
         try:
-            if message.op == "upsert" and message.channel and message.message_id:
+            where = message.address or {}
+            if message.op == "upsert" and where.get("conversation") and where.get("message"):
                 try:
                     await self.client.chat_update(
-                        channel=message.channel, ts=message.message_id, text=text, blocks=blocks
+                        channel=where["conversation"], ts=where["message"], text=text, blocks=blocks
                     )
-                    return Sent(message.channel, message.message_id)
+                    return Sent(where)
                 except SlackApiError as error:
                     if error.response.get("error") not in _CARD_GONE:
                         raise
@@ -98,11 +104,16 @@ class SlackDelivery:
                 unfurl_links=False,
                 unfurl_media=False,
             )
-            return Sent(str(response["channel"]), str(response["ts"]))
+            return Sent(address(str(response["channel"]), str(response["ts"])))
         except SlackApiError as error:
             return _classify(error)
         except (aiohttp.ClientError, TimeoutError) as error:
             return RetryLater(error=f"network: {type(error).__name__}: {error}")
+
+
+def address(channel: str, ts: str) -> dict[str, str]:
+    """Where a Slack message is: its channel and its timestamp (Slack's message id)."""
+    return {"conversation": channel, "message": ts}
 
 
 def _classify(error: SlackApiError) -> Result:

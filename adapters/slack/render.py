@@ -24,7 +24,16 @@ from slack_sdk.models.blocks.blocks import InputBlock
 from slack_sdk.models.views import View
 
 from bot import messages as m
-from bot.views import Button, Card, Form, ItemList, TimelineEntry
+from bot.views import (
+    Button,
+    Card,
+    Form,
+    ItemList,
+    TimelineEntry,
+    commands_in,
+    show_commands,
+    unmarked,
+)
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -37,6 +46,7 @@ MAX_MODAL_TITLE = 24
 MAX_TIMELINE = 15
 MAX_ITEMS = 25
 
+SLASH_COMMANDS = frozenset({"track", "cx-summary"})
 ACTION_PATTERN = re.compile(r"^cx:([a-z_]+):\d+$")
 _SLACK_PERSON = re.compile(r"^slack:[^:]+:([UW][A-Z0-9]+)$")
 _ENTITY_TAIL = re.compile(r"&[a-z]{0,4}$")
@@ -62,7 +72,24 @@ def safe(text: str, limit: int) -> str:
 
 
 def plain(text: str, limit: int) -> str:
-    return shorten(text, limit) or " "
+    return shorten(unmarked(text), limit) or " "
+
+
+def slash(words: str) -> str:
+    """A command as a Slack user types it: `track …` is the `/track …` slash command."""
+    head = words.split(" ", 1)[0]
+    return f"/{words}" if head in SLASH_COMMANDS else words
+
+
+def mrkdwn(text: str, limit: int) -> str:
+    """Text people and the bot wrote, escaped, with commands shown as code (`/track …`)."""
+    shown = "".join(
+        f"`{escape(slash(piece))}`" if is_command else escape(piece)
+        for piece, is_command in commands_in(text)
+    )
+    if len(shown) <= limit:
+        return shown
+    return _ENTITY_TAIL.sub("", shown[: limit - 1]) + "…"
 
 
 def _who(name: str, person: str | None) -> str:
@@ -81,12 +108,14 @@ class _Buttons:
     def __init__(self) -> None:
         self.count = 0
 
-    def element(self, button: Button, *, selected: bool = False) -> dict[str, Any]:
+    def element(self, button: Button) -> dict[str, Any]:
         """A button as Block Kit. Built as a dict: through slack_sdk's models a rating card's
         25 buttons took 0.6 ms to render; the limits are kept here, and the tests check every
         card against the models (tests/adapters/test_slack_render.py)."""
         self.count += 1
-        style = "primary" if selected else (None if button.style == "default" else button.style)
+        style = (
+            "primary" if button.selected else None if button.style == "default" else button.style
+        )
         element: dict[str, Any] = {
             "type": "button",
             "text": {"type": "plain_text", "text": plain(button.label, MAX_BUTTON), "emoji": True},
@@ -107,7 +136,7 @@ def _timeline_line(entry: TimelineEntry) -> str:
     stamp = int(entry.when.timestamp())
     fallback = entry.when.strftime("%Y-%m-%d %H:%M UTC")
     when = f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{fallback}>"
-    return f"{when} · {_who(entry.who, entry.person)}: {safe(entry.text, 600)}"
+    return f"{when} · {_who(entry.who, entry.person)}: {mrkdwn(entry.text, 600)}"
 
 
 def _lines_to_sections(lines: list[str]) -> list[Block]:
@@ -133,9 +162,9 @@ def _list_lines(group: ItemList) -> list[str]:
         for i in items
     ]
     if len(group.items) > len(items):
-        lines.append(f"_…and {len(group.items) - len(items)} more_")
+        lines.append(f"_{safe(m.AND_MORE.format(n=len(group.items) - len(items)), 100)}_")
     if group.more:
-        lines.append(f"_{safe(group.more, 500)}_")
+        lines.append(f"_{mrkdwn(group.more, 500)}_")
     return lines
 
 
@@ -151,7 +180,7 @@ def render_blocks(card: Card) -> list[dict[str, Any]]:
     if card.title:
         head.append(HeaderBlock(text=PlainTextObject(text=plain(card.title, MAX_HEADER))))
     if card.text:
-        head.append(SectionBlock(text=MarkdownTextObject(text=safe(card.text, MAX_SECTION))))
+        head.append(SectionBlock(text=MarkdownTextObject(text=mrkdwn(card.text, MAX_SECTION))))
     if card.fields:
         texts = [_field_text(f.label, f.value, f.person)[:MAX_FIELD] for f in card.fields[:10]]
         head.append(SectionBlock(fields=[MarkdownTextObject(text=t) for t in texts]))
@@ -164,7 +193,7 @@ def render_blocks(card: Card) -> list[dict[str, Any]]:
         lines = [_timeline_line(e) for e in entries]
         hidden = len(card.timeline) - len(entries)
         if hidden:
-            lines.insert(0, f"_{hidden} earlier updates not shown_")
+            lines.insert(0, f"_{safe(m.EARLIER_NOT_SHOWN.format(n=hidden), 100)}_")
         middle.extend(_lines_to_sections(lines))
 
     rows: list[Block | dict[str, Any]] = []
@@ -173,10 +202,7 @@ def render_blocks(card: Card) -> list[dict[str, Any]]:
         text = f"*{safe(row.label, 100)}*: {safe(row.question, 500)}{chosen}"
         rows.append(SectionBlock(text=MarkdownTextObject(text=text)))
         if row.buttons:
-            elements = [
-                numbering.element(b, selected=b.value.endswith(f":{row.chosen}"))
-                for b in row.buttons[:MAX_ACTIONS]
-            ]
+            elements = [numbering.element(b) for b in row.buttons[:MAX_ACTIONS]]
             rows.append(_actions(elements))
 
     tail: list[Block | dict[str, Any]] = []
@@ -184,7 +210,7 @@ def render_blocks(card: Card) -> list[dict[str, Any]]:
         elements = [numbering.element(b) for b in card.buttons[:MAX_ACTIONS]]
         tail.append(_actions(elements))
     if card.footer:
-        tail.append(ContextBlock(elements=[MarkdownTextObject(text=safe(card.footer, 2000))]))
+        tail.append(ContextBlock(elements=[MarkdownTextObject(text=mrkdwn(card.footer, 2000))]))
 
     room = MAX_BLOCKS - len(head) - len(rows) - len(tail)
     blocks = [*head, *middle[: max(0, room)], *rows, *tail][:MAX_BLOCKS]
@@ -193,7 +219,8 @@ def render_blocks(card: Card) -> list[dict[str, Any]]:
 
 def render_text(card: Card) -> str:
     """What a notification says when it cannot show the card."""
-    return safe(card.fallback or card.title or card.text or " ", MAX_SECTION)
+    words = card.fallback or card.title or card.text or " "
+    return safe(show_commands(words, slash), MAX_SECTION)
 
 
 def render_modal(form: Form, *, callback_id: str, private_metadata: str) -> dict[str, Any]:
@@ -229,7 +256,7 @@ def render_modal(form: Form, *, callback_id: str, private_metadata: str) -> dict
         private_metadata=private_metadata[:3000],
         title=PlainTextObject(text=plain(form.title, MAX_MODAL_TITLE)),
         submit=PlainTextObject(text=plain(form.submit_label, MAX_MODAL_TITLE)),
-        close=PlainTextObject(text="Cancel"),
+        close=PlainTextObject(text=m.CANCEL),
         blocks=blocks,
     )
     return view.to_dict()

@@ -276,7 +276,7 @@ async def test_slack_markup_is_not_shown_in_the_terminal(settings: Settings) -> 
     script = Script(["help", "/track"])
     await run_chat(settings, "sam", read_line=script.read, write=script.write)
     assert "`" not in script.text
-    assert "/track <what you need> — ask IT for something" in script.text
+    assert '"/track <what you need>" — ask IT for something' in script.text
 
 
 def test_a_button_keeps_its_key_when_its_card_is_updated() -> None:

@@ -118,7 +118,10 @@ def test_rating_rows_show_the_choice() -> None:
             d.title(),
             "?",
             3 if d == "speed" else None,
-            tuple(Button(str(s), "rate", f"IT-7K3QX4:{d}:{s}") for s in range(1, 6)),
+            tuple(
+                Button(str(s), "rate", f"IT-7K3QX4:{d}:{s}", selected=d == "speed" and s == 3)
+                for s in range(1, 6)
+            ),
         )
         for d in ("communication", "approachability", "speed", "knowledge", "quality")
     )
@@ -174,7 +177,7 @@ def test_each_list_shows_its_title_and_what_is_left_out() -> None:
     text = json.dumps(blocks, ensure_ascii=False)
     for title in titles:
         assert f"*{title}*" in text
-    assert text.count('…and 100 more. Next 20: \\"/track waiting 2\\"') == 3
+    assert text.count("…and 100 more. Next 20: `/track waiting 2`") == 3
     positions = [text.index(f"*{title}*") for title in titles]
     assert positions == sorted(positions)
     # The App Home shows the same card: a home view allows 100 blocks, a message 50.
@@ -245,7 +248,7 @@ def every_card() -> dict[str, Card]:
         "summary": cards.summary_card(30, {"speed": (4.2, 7), "quality": (3.0, 1)}),
         "summary, empty": cards.summary_card(30, {}),
         "help": cards.message(m.HELP_TEXT + m.HELP_STAFF, title=m.HELP_TITLE),
-        "people added": cards.people_added("IT-7K3QX4", [TESS, ANA]),
+        "people added": cards.people_added("IT-7K3QX4", [(TESS, "Tess"), (ANA, None)]),
         "huge": big_card("x" * 100_000, 500),
     }
 

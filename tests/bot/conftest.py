@@ -30,14 +30,14 @@ class RecordingPlatform:
     _counter: int = 0
 
     async def deliver(self, message: Outgoing) -> Result:
-        in_place = message.op == "upsert" and message.message_id is not None
+        in_place = message.op == "upsert" and message.address is not None
         self.delivered.append(
             Delivered(message.op, message.target, message.card, message.card_key, in_place)
         )
-        if in_place:
-            return Sent(message.channel or "", message.message_id or "")
+        if message.address is not None and in_place:
+            return Sent(message.address)
         self._counter += 1
-        return Sent(f"C-{message.target}", str(self._counter))
+        return Sent({"conversation": f"C-{message.target}", "message": str(self._counter)})
 
     def to(self, identity: str) -> list[Delivered]:
         return [d for d in self.delivered if d.target == f"person:{identity}"]
@@ -68,4 +68,5 @@ async def world(db: Database, settings: Settings) -> World:
     platform = RecordingPlatform()
     dispatcher = Dispatcher(db, settings, {"slack": platform})
     desk = Desk(db, settings, dispatcher.wake)
+    desk.requests.notify.triage = ("slack",)  # IT works in a Slack channel
     return World(desk=desk, platform=platform, dispatcher=dispatcher, db=db)

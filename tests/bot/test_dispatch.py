@@ -36,7 +36,7 @@ class ScriptedPlatform:
             if isinstance(answer, Exception):
                 raise answer
             return answer
-        return Sent("D1", f"ts-{message.id}")
+        return Sent({"conversation": "D1", "message": f"ts-{message.id}"})
 
 
 async def enqueue(db: Database, n: int = 1) -> None:
@@ -56,7 +56,7 @@ async def test_messages_saved_before_a_crash_go_out_after_restart(
     await Dispatcher(db, settings, {"slack": platform}).drain()
     assert sorted(platform.seen) == [r.id for r in await rows(db)]
     assert {r.state for r in await rows(db)} == {outbox.SENT}
-    assert all(r.message_ref == f"D1/ts-{r.id}" for r in await rows(db))
+    assert all(r.sent_to == {"conversation": "D1", "message": f"ts-{r.id}"} for r in await rows(db))
 
 
 async def test_retry_after_is_honoured_by_every_message_of_the_platform(
@@ -206,7 +206,12 @@ async def test_a_refusal_for_a_busy_conversation_leaves_the_others_unpaused(
         per_destination: tuple[Window, ...] = (Window(3, 1.0),)
 
     platform = StricterThanPublished(
-        deque([Sent("C1", "1"), RetryLater("ratelimited", after_seconds=30)])
+        deque(
+            [
+                Sent({"conversation": "C1", "message": "1"}),
+                RetryLater("ratelimited", after_seconds=30),
+            ]
+        )
     )
     await Dispatcher(db, settings, {"slack": platform}).drain()
     # The channel waits its 30 s; everyone else's messages went at once.
@@ -229,7 +234,7 @@ async def test_messages_sent_together_are_saved_together(db: Database, settings:
             if arrived == 5:
                 all_in.set()
             await all_in.wait()  # the five answers come back at the same moment
-            return Sent("D1", f"ts-{message.id}")
+            return Sent({"conversation": "D1", "message": f"ts-{message.id}"})
 
     marked: list[int] = []  # rows per execution of the UPDATE that marks rows sent
     refs: list[int] = []  # rows per execution of the upsert of where cards are

@@ -125,8 +125,7 @@ async def test_a_card_stays_updatable_after_the_message_that_posted_it_is_pruned
             session=session,
             message_id=row.id,
             platform="slack",
-            channel="D1",
-            platform_message_id="1700000000.000100",
+            address={"conversation": "D1", "message": "1700000000.000100"},
             card_key="request:7",
         )
         await session.execute(
@@ -142,5 +141,5 @@ async def test_a_card_stays_updatable_after_the_message_that_posted_it_is_pruned
     async with db.read() as session:
         refs = await outbox.card_refs(session=session, card_keys=["request:7"])
         cards = list(await session.scalars(select(CardRef)))
-    assert refs["request:7"].message_id == "1700000000.000100"
+    assert refs["request:7"].address["message"] == "1700000000.000100"
     assert len(cards) == 1

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from bot import messages as m
 from bot.cards import usual_time
 from bot.statuses import OPEN_STATUSES
-from bot.views import Card
+from bot.views import Card, command
 from storage import requests as store
 from storage.models import Request
 from tests.bot.conftest import World
@@ -145,7 +145,7 @@ async def test_cc_takes_every_form_adapters_hand_over(
 
 async def test_requesters_are_told_they_can_cc(world: World) -> None:
     reply = await world.desk.track(ANA, "help")
-    assert reply.card is not None and "/track cc " in reply.card.text
+    assert reply.card is not None and command("track cc IT-7K3QX4 @Sam") in reply.card.text
 
 
 async def test_only_the_requester_or_it_may_cc_and_are_told_so(world: World) -> None:
@@ -271,7 +271,7 @@ async def test_a_technician_sees_each_list_under_its_own_title_and_what_is_left_
     assert [i.code for i in own_list.items] == [own] and not own_list.more
     assert sorted(i.code for i in assigned.items) == sorted(codes[:2]) and not assigned.more
     assert [i.code for i in queue.items] == waiting[:20]
-    assert "2 more" in queue.more and "/track waiting 2" in queue.more
+    assert "2 more" in queue.more and command("track waiting 2") in queue.more
 
     page_two = await world.desk.track(TESS, "waiting 2")
     assert page_two.card is not None and page_two.card.title == m.LIST_PAGE_TITLE.format(
@@ -284,7 +284,11 @@ async def test_a_technician_sees_each_list_under_its_own_title_and_what_is_left_
     mine = await world.desk.track(ANA, "")
     assert mine.card is not None and mine.card.title == m.YOUR_OPEN_TITLE
     (listed,) = mine.card.lists
-    assert len(listed.items) == 20 and "3 more" in listed.more and "/track mine 2" in listed.more
+    assert (
+        len(listed.items) == 20
+        and "3 more" in listed.more
+        and command("track mine 2") in listed.more
+    )
     rest = await world.desk.track(ANA, "mine 2")
     assert rest.card is not None and rest.card.title == m.LIST_PAGE_TITLE.format(
         title=m.YOUR_OPEN_TITLE, first=21, last=23, total=23

@@ -32,7 +32,7 @@ class _Replica:
         await asyncio.sleep(0.001)  # let the other replica run meanwhile
         self.platform.sent[message.id] += 1
         self.platform.by_replica[self.name] += 1
-        return Sent("D1", str(message.id))
+        return Sent({"conversation": "D1", "message": str(message.id)})
 
 
 async def test_two_replicas_send_each_message_once(db: Database, settings: Settings) -> None:

@@ -6,8 +6,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from adapters.slack.settings import SlackSettings
 from adapters.web import create_app
 from bot.settings import Settings
 from storage.db import Database
@@ -25,6 +27,11 @@ class Stack:
     server: TestServer
     db: Database
     settings: Settings
+    slack_settings: SlackSettings
+
+    def app(self, **slack: str) -> web.Application:
+        """Another server on the same database, Slack's settings changed by `slack`."""
+        return create_app(self.settings, slack=self.slack_settings.model_copy(update=slack))
 
 
 @pytest.fixture
@@ -37,21 +44,19 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
 
 @pytest.fixture
 async def stack(database_url: str, fake_slack: FakeSlack) -> AsyncIterator[Stack]:
-    settings = Settings(
-        database_url=database_url,
-        slack_bot_token="xoxb-test-token",
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=fake_slack.url,
-        slack_triage_channel=TRIAGE_CHANNEL,
-        survey_cooldown_days=0,
-        outbox_poll_seconds=0.05,
+    settings = Settings(database_url=database_url, survey_cooldown_days=0, outbox_poll_seconds=0.05)
+    slack = SlackSettings(
+        bot_token="xoxb-test-token",
+        signing_secret=SIGNING_SECRET,
+        api_url=fake_slack.url,
+        triage_channel=TRIAGE_CHANNEL,
     )
-    server = TestServer(create_app(settings), host="127.0.0.1")
+    server = TestServer(create_app(settings, slack=slack), host="127.0.0.1")
     await server.start_server()
     sender = SlackSender(str(server.make_url("/")), fake=fake_slack)
     db = Database(database_url)
     await migrate(db)
-    yield Stack(fake_slack, sender, server, db, settings)
+    yield Stack(fake_slack, sender, server, db, settings, slack)
     await sender.close()
     await server.close()
     await db.dispose()

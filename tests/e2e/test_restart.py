@@ -6,7 +6,6 @@ import socket
 
 from aiohttp.test_utils import TestServer
 
-from adapters.web import create_app
 from tests.e2e.conftest import TRIAGE_CHANNEL, Stack
 from tests.e2e.slack_client import SlackSender
 
@@ -20,8 +19,7 @@ def closed_port_url() -> str:
 
 async def test_messages_waiting_at_shutdown_go_out_after_restart(stack: Stack) -> None:
     # A first server whose Slack cannot be reached: the request is saved, nothing is sent.
-    unreachable = stack.settings.model_copy(update={"slack_api_url": closed_port_url()})
-    first = TestServer(create_app(unreachable), host="127.0.0.1")
+    first = TestServer(stack.app(api_url=closed_port_url()), host="127.0.0.1")
     await first.start_server()
     sender = SlackSender(str(first.make_url("/")))
     try:

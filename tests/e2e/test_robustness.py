@@ -203,19 +203,25 @@ async def test_an_empty_update_form_is_sent_back_with_a_note(stack: Stack) -> No
 async def test_readyz_says_not_ready_while_a_message_is_stuck(stack: Stack) -> None:
     from datetime import timedelta
 
+    from bot.views import Card, dump_card
     from storage.models import OutboxMessage
     from storage.types import utcnow
-    from tests.helpers import enqueue_messages
 
     url = str(stack.server.make_url("/readyz"))
     async with stack.sender.session.get(url) as resp:
         assert resp.status == 200 and (await resp.json())["status"] == "ready"
-    [row_id] = await enqueue_messages(stack.db, 1)
     async with stack.db.write() as session:  # held by a replica that died ten minutes ago
-        row = await session.get(OutboxMessage, row_id)
-        assert row is not None
-        row.next_attempt_at = utcnow() - timedelta(minutes=10)
-        row.claimed_until = utcnow() + timedelta(minutes=10)
+        row = OutboxMessage(
+            platform="slack",
+            op="post",
+            target="person:slack:T1:U1",
+            payload=dump_card(Card(title="stuck", fallback="stuck")),
+            next_attempt_at=utcnow() - timedelta(minutes=10),
+            claimed_until=utcnow() + timedelta(minutes=10),
+        )
+        session.add(row)
+        await session.flush()
+        row_id = row.id
     async with stack.sender.session.get(url) as resp:
         body = await resp.json()
         assert resp.status == 503
@@ -256,7 +262,7 @@ async def test_a_permanent_slack_error_is_given_up_not_retried(stack: Stack) -> 
 
 
 async def test_an_event_delivered_to_two_replicas_opens_one_request(stack: Stack) -> None:
-    second = TestServer(create_app(stack.settings), host="127.0.0.1")
+    second = TestServer(stack.app(), host="127.0.0.1")
     await second.start_server()
     other = SlackSender(str(second.make_url("/")))
     try:

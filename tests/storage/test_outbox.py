@@ -68,8 +68,7 @@ async def test_a_card_update_waits_for_the_one_in_flight(db: Database) -> None:
             session=session,
             message_id=first[0],
             platform="slack",
-            channel="D1",
-            platform_message_id="111.1",
+            address={"conversation": "D1", "message": "111.1"},
             card_key="tracking:1",
         )
     assert await claim(db) == second
@@ -83,8 +82,7 @@ async def test_marking_sent_records_where_the_card_is_once(db: Database) -> None
             session=session,
             message_id=row,
             platform="slack",
-            channel="D1",
-            platform_message_id="222.2",
+            address={"conversation": "D1", "message": "222.2"},
             card_key="survey:9",
         )
     async with db.write() as session:
@@ -92,13 +90,12 @@ async def test_marking_sent_records_where_the_card_is_once(db: Database) -> None
             session=session,
             message_id=row,
             platform="slack",
-            channel="D9",
-            platform_message_id="999.9",
+            address={"conversation": "D9", "message": "999.9"},
             card_key=None,
         )
         assert not again
         ref = (await outbox.card_refs(session=session, card_keys=["survey:9"])).get("survey:9")
-    assert ref is not None and (ref.channel, ref.message_id) == ("D1", "222.2")
+    assert ref is not None and ref.address == {"conversation": "D1", "message": "222.2"}
     assert await claim(db) == []
 
 
@@ -128,18 +125,20 @@ async def test_a_batch_of_sent_rows_is_saved_in_one_go(db: Database) -> None:
         await outbox.mark_sent_many(
             session=session,
             delivered=[
-                outbox.Delivered(card, "slack", "D1", "333.3", "tracking:7"),
-                outbox.Delivered(plain, "slack", "D1", "111.1", None),
+                outbox.Delivered(
+                    card, "slack", {"conversation": "D1", "message": "333.3"}, "tracking:7"
+                ),
+                outbox.Delivered(plain, "slack", {"conversation": "D1", "message": "111.1"}, None),
             ],
         )
     async with db.read() as session:
         rows = {r.id: r for r in await session.scalars(select(OutboxMessage))}
         ref = (await outbox.card_refs(session=session, card_keys=["tracking:7"]))["tracking:7"]
-    assert {i: (r.state, r.message_ref, r.attempts) for i, r in rows.items()} == {
-        plain: (outbox.SENT, "D1/111.1", 1),
-        card: (outbox.SENT, "D1/333.3", 1),
+    assert {i: (r.state, r.sent_to, r.attempts) for i, r in rows.items()} == {
+        plain: (outbox.SENT, {"conversation": "D1", "message": "111.1"}, 1),
+        card: (outbox.SENT, {"conversation": "D1", "message": "333.3"}, 1),
     }
-    assert (ref.channel, ref.message_id) == ("D1", "333.3")
+    assert ref.address == {"conversation": "D1", "message": "333.3"}
 
 
 async def test_a_card_sent_twice_in_one_batch_is_where_the_later_message_is(db: Database) -> None:
@@ -148,7 +147,11 @@ async def test_a_card_sent_twice_in_one_batch_is_where_the_later_message_is(db: 
     async with db.write() as session:
         await outbox.mark_sent_many(
             session=session,
-            delivered=[outbox.Delivered(first, "slack", "D1", "100.0", "survey:3")],
+            delivered=[
+                outbox.Delivered(
+                    first, "slack", {"conversation": "D1", "message": "100.0"}, "survey:3"
+                )
+            ],
         )
     [second] = await add(db, card_key="survey:3")
     [third] = await add(db, card_key="survey:3", n=1)  # the second is replaced: never sent
@@ -158,20 +161,24 @@ async def test_a_card_sent_twice_in_one_batch_is_where_the_later_message_is(db: 
         await outbox.mark_sent_many(
             session=session,
             delivered=[
-                outbox.Delivered(third, "slack", "D2", "300.0", "survey:3"),
-                outbox.Delivered(second, "slack", "D2", "200.0", "survey:3"),
+                outbox.Delivered(
+                    third, "slack", {"conversation": "D2", "message": "300.0"}, "survey:3"
+                ),
+                outbox.Delivered(
+                    second, "slack", {"conversation": "D2", "message": "200.0"}, "survey:3"
+                ),
             ],
         )
     async with db.read() as session:
         ref = (await outbox.card_refs(session=session, card_keys=["survey:3"]))["survey:3"]
-    assert (ref.channel, ref.message_id) == ("D2", "300.0")
+    assert ref.address == {"conversation": "D2", "message": "300.0"}
     assert (await states(db))[second] == outbox.SUPERSEDED  # not marked sent after all
 
 
 async def test_a_row_already_marked_is_not_marked_again_in_a_batch(db: Database) -> None:
     [row] = await add(db)
     await claim(db)
-    delivered = [outbox.Delivered(row, "slack", "D1", "1.1", None)]
+    delivered = [outbox.Delivered(row, "slack", {"conversation": "D1", "message": "1.1"}, None)]
     for _ in range(2):
         async with db.write() as session:
             await outbox.mark_sent_many(session=session, delivered=delivered)

@@ -1,0 +1,1 @@
+"""Microsoft Teams, through the Bot Framework SDK (botbuilder), which stays in this folder."""
