@@ -23,9 +23,18 @@ from pydantic_settings import BaseSettings
 from adapters import logs
 from adapters.slack.settings import SlackSettings
 from adapters.teams.settings import TeamsSettings
-from bot.people import Role, SlackOrganisations, slack_identity, slack_parts, valid_identity
+from bot.people import (
+    Role,
+    SlackOrganisations,
+    slack_identity,
+    slack_parts,
+    teams_identity,
+    teams_parts,
+    valid_identity,
+)
 from bot.settings import Settings, explain
 from storage import outbox
+from storage import people as people_store
 from storage import roles as role_store
 from storage.db import Database
 from storage.migrate import migrate
@@ -236,20 +245,25 @@ async def _roles(settings: Settings, args: argparse.Namespace) -> int:
         if args.action == "list":
             async with db.read() as session:
                 grants = await role_store.all_grants(session=session)
+                names = await people_store.names_of(
+                    session=session, identities=[grant.identity for grant in grants]
+                )
             for grant in grants:
-                print(f"{grant.role:<11} {grant.identity}")
+                name = f"  ({names[grant.identity]})" if grant.identity in names else ""
+                print(f"{grant.role:<11} {grant.identity}{name}")
             if not grants:
                 print("No roles granted yet. Try: cxbot roles grant technician slack:T…:U…")
             return 0
         if not valid_identity(args.identity):
             print(
                 f"cxbot: {args.identity!r} is not a platform identity; it looks like"
-                " slack:<team id>:<user id>, e.g. slack:T0123ABC:U0456DEF",
+                " slack:<team id>:<user id>, e.g. slack:T0123ABC:U0456DEF, or"
+                " teams:<tenant id>:<user object id>",
                 file=sys.stderr,
             )
             return 2
         identity = await _organisation_identity(db, args.identity)
-        if identity != args.identity:
+        if identity != args.identity and slack_parts(identity):
             print(f"{args.identity} is in an Enterprise Grid organisation: using {identity}.")
         async with db.write() as session:
             if args.action == "grant":
@@ -270,6 +284,9 @@ async def _roles(settings: Settings, args: argparse.Namespace) -> int:
 async def _organisation_identity(db: Database, identity: str) -> str:
     """A Slack identity by workspace, as its Grid organisation knows it once it joined one:
     the server re-keyed that workspace's people, so a grant must use the same key."""
+    teams = teams_parts(identity)
+    if teams is not None:  # Teams ids are GUIDs, which people copy in either case
+        return teams_identity(*teams)
     parts = slack_parts(identity)
     if parts is None:
         return identity

@@ -230,6 +230,8 @@ STATUS_LABELS = {
 EARLIER_NOT_SHOWN = "{n} earlier updates not shown"
 AND_MORE = "…and {n} more"
 CANCEL = "Cancel"
+# A button already chosen, where a platform cannot show it any other way.
+CHOSEN_MARK = "✓ {label}"
 RATING_ONE = "rating"
 RATING_MANY = "ratings"
 
@@ -246,3 +248,19 @@ UNREACHABLE = (
     "I couldn't message {name} about {code}: they have blocked or removed the app. Please"
     " reach them another way."
 )
+# What Teams shows about the app, in its store page and command menu ({name}: the app's).
+TEAMS_APP = {
+    "full_name": "{name}: IT requests tracked like parcels",
+    "short_description": "Ask IT for help, follow your request like a parcel, rate it in one tap.",
+    "full_description": (
+        "Tell IT what you need in one message and get a tracking code, like a parcel."
+        " You hear about every change to your request without chasing anyone, and when the"
+        " work is done you rate it in one tap: quality, speed, technical knowledge,"
+        " approachability and communication. Team leads see how IT is doing, and IT picks up"
+        " new requests in their own channel."
+    ),
+    "track": "Ask IT for something, or see where your requests are: track My laptop won't start",
+    "track_team": "See where a request is: track IT-7K3QX4",
+    "cx-summary": "For team leads: how IT is doing, from people's ratings",
+    "help": "What I can do and how to ask",
+}

@@ -22,6 +22,8 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 _IDENTITY = re.compile(r"^(slack|teams|console):[A-Za-z0-9._-]{1,64}:[A-Za-z0-9._-]{1,128}$")
+# An identity written inside text (e.g. `@slack:T1:U2` after `track cc`).
+IDENTITY_IN_TEXT = re.compile(r"\b(?:slack|teams|console):[A-Za-z0-9._-]+:[A-Za-z0-9._-]+")
 # Slack's ids (T…, E…, U…, W…): upper-case letters and digits.
 _SLACK_ID = re.compile(r"^[A-Z0-9]{1,64}$")
 
@@ -56,6 +58,11 @@ class Person:
     @property
     def can_read_summary(self) -> bool:
         return Role.LEAD in self.roles or Role.ADMIN in self.roles
+
+
+def user_part(identity: str) -> str:
+    """The last part of an identity: the platform's own id for the person."""
+    return identity.rpartition(":")[2]
 
 
 def platform_of(identity: str) -> str:

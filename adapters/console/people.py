@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import re
 
-from bot.people import valid_identity
+from bot.people import (
+    IDENTITY_IN_TEXT,
+    console_identity,
+    console_name,
+    platform_of,
+    user_part,
+    valid_identity,
+)
 
-CONSOLE = "console:local:"
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,64}(?:\.[A-Za-z0-9_-]{1,64})*")
 # `@name` as a person types it; `@slack:T1:U2` (an identity) is left as it is.
 _AT_NAME = re.compile(r"(?<![\w@])@(" + _NAME.pattern + r")(?![\w:-])")
-_IDENTITY_IN_TEXT = re.compile(r"\b(?:slack|teams|console):[A-Za-z0-9._-]+:[A-Za-z0-9._-]+")
 _PLATFORMS = {"slack": "Slack", "teams": "Teams"}
 
 
@@ -20,17 +25,17 @@ def identity_of(typed: str) -> str | None:
     if valid_identity(typed):
         return typed
     if _NAME.fullmatch(typed) and len(typed) <= 128:
-        return CONSOLE + typed.lower()
+        return console_identity(typed)
     return None
 
 
 def name_of(identity: str) -> str:
     """How the console shows a person: their name, or a readable stand-in for another
     platform's person (the console cannot look up Slack or Teams names)."""
-    platform, _, rest = identity.partition(":")
-    user = rest.rpartition(":")[2]
-    if platform == "console":
-        return user
+    name = console_name(identity)
+    if name is not None:
+        return name
+    platform, user = platform_of(identity), user_part(identity)
     if platform in _PLATFORMS and user:
         return f"{user} ({_PLATFORMS[platform]})"
     return identity
@@ -38,7 +43,7 @@ def name_of(identity: str) -> str:
 
 def names_in(text: str) -> str:
     """Text with any identity in it shown as a name."""
-    return _IDENTITY_IN_TEXT.sub(lambda found: name_of(found.group(0)), text)
+    return IDENTITY_IN_TEXT.sub(lambda found: name_of(found.group(0)), text)
 
 
 def mentions_as_identities(words: str) -> str:
@@ -47,4 +52,4 @@ def mentions_as_identities(words: str) -> str:
     head, _, rest = words.strip().partition(" ")
     if head.lower() != "cc":
         return words
-    return f"{head} " + _AT_NAME.sub(lambda found: "@" + CONSOLE + found.group(1).lower(), rest)
+    return f"{head} " + _AT_NAME.sub(lambda found: "@" + console_identity(found.group(1)), rest)

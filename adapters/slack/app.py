@@ -23,6 +23,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import bolt_logs, senders
 from adapters.slack.auth import BotIdentity
+from adapters.slack.names import Names
 from adapters.slack.render import action_name, render_blocks, render_modal, render_text
 from adapters.slack.text import decode, message_text
 from bot import cards
@@ -100,11 +101,15 @@ class Listeners:
         desk: Desk,
         http: aiohttp.ClientSession | None = None,
         organisations: SlackOrganisations | None = None,
+        names: Names | None = None,
     ) -> None:
         self.desk = desk
         self.senders = senders.Senders(
-            organisations or SlackOrganisations(desk.db, moved=desk.forget_roles)
+            organisations or SlackOrganisations(desk.db, moved=desk.forget_roles),
+            seen=self._seen,
         )
+        # Looks up the names of people seen for the first time, after the acknowledgement.
+        self.names = names
         # For answers sent to a slash command's response_url after its acknowledgement.
         self.http = http
         # Work done after an acknowledgement takes turns, a few at a time, so that a burst
@@ -112,6 +117,10 @@ class Listeners:
         self.after_ack = asyncio.Semaphore(AFTER_ACK_CONCURRENCY)
         # The event loop keeps only weak references to tasks: these are kept until they end.
         self._tasks: set[asyncio.Future[Any]] = set()
+
+    def _seen(self, identity: str, user: str) -> None:
+        if self.names is not None and self.names.wanted(identity):
+            self.later(self.names.look_up(identity, user))
 
     def later(self, work: Awaitable[None]) -> None:
         """Runs `work` after the acknowledgement has gone; close() waits for it."""
@@ -208,7 +217,9 @@ class Listeners:
         sender = senders.of_command(body)
         organisation = await self.senders.organisation(sender)
         text = _plain(str(body.get("text") or ""), organisation)
-        return await self.desk.track(slack_identity(organisation, sender.user), text)
+        identity = slack_identity(organisation, sender.user)
+        self._seen(identity, sender.user)
+        return await self.desk.track(identity, text)
 
     async def track(
         self, ack: AsyncAck, body: dict[str, Any], request: AsyncBoltRequest | None = None
@@ -388,6 +399,7 @@ class Listeners:
         sender = senders.of_event(body, event)
         organisation = await self.senders.organisation(sender)
         identity = slack_identity(organisation, sender.user)
+        self._seen(identity, sender.user)
         typed = str(event.get("text") or "")
         if _CC.match(typed):
             typed = mentions_to_identities(typed, organisation)

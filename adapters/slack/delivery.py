@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.render import render_blocks, render_text
 from bot.dispatch import GiveUp, Outgoing, Result, RetryLater, Sent
 from bot.pace import Window
+from bot.people import slack_parts
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +63,9 @@ class SlackDelivery:
         """`triage`, `person:slack:<org>:<user>` (their DM), `thread:<channel>:<thread ts>`."""
         if target == "triage":
             return self.triage_channel
-        if target.startswith("person:slack:"):
-            return target.rsplit(":", 1)[1]
+        if target.startswith("person:"):
+            parts = slack_parts(target.removeprefix("person:"))
+            return parts[1] if parts else None
         if target.startswith("thread:"):
             return target.split(":")[1] or None
         return None

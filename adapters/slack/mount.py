@@ -16,12 +16,15 @@ from adapters.core import Core
 from adapters.metrics import Metrics, slack_kind
 from adapters.slack.app import Listeners, build_app
 from adapters.slack.delivery import SlackDelivery
+from adapters.slack.names import Names
 from adapters.slack.settings import SlackSettings
 
 log = logging.getLogger(__name__)
 
 SLACK_HTTP_TIMEOUT = 10
 PATH = "/slack/events"
+# The Bolt app a server runs, for Socket Mode tests that drive it directly.
+BOLT = web.AppKey("slack_bolt", AsyncApp)
 
 
 async def mount(
@@ -44,11 +47,12 @@ async def mount(
         session=http,
         timeout=SLACK_HTTP_TIMEOUT,
     )
-    listeners = Listeners(core.desk, http)
+    listeners = Listeners(core.desk, http, names=Names(client, core.directory))
     bolt = build_app(
         client=client, signing_secret=settings.signing_secret or "", listeners=listeners
     )
     app.router.add_post(PATH, _Endpoint(bolt, metrics).handle)
+    app[BOLT] = bolt
     core.closers.append(listeners.close)
     log.info("Slack is on at %s.", PATH)
     if not settings.triage_channel:

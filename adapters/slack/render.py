@@ -24,6 +24,7 @@ from slack_sdk.models.blocks.blocks import InputBlock
 from slack_sdk.models.views import View
 
 from bot import messages as m
+from bot.people import slack_parts
 from bot.views import (
     Button,
     Card,
@@ -48,7 +49,7 @@ MAX_ITEMS = 25
 
 SLASH_COMMANDS = frozenset({"track", "cx-summary"})
 ACTION_PATTERN = re.compile(r"^cx:([a-z_]+):\d+$")
-_SLACK_PERSON = re.compile(r"^slack:[^:]+:([UW][A-Z0-9]+)$")
+_SLACK_USER = re.compile(r"^[UW][A-Z0-9]+$")
 _ENTITY_TAIL = re.compile(r"&[a-z]{0,4}$")
 
 
@@ -92,9 +93,15 @@ def mrkdwn(text: str, limit: int) -> str:
     return _ENTITY_TAIL.sub("", shown[: limit - 1]) + "…"
 
 
+def slack_user(person: str | None) -> str | None:
+    """The Slack user id of a Slack person, which Slack shows as their current name."""
+    parts = slack_parts(person or "")
+    return parts[1] if parts and _SLACK_USER.match(parts[1]) else None
+
+
 def _who(name: str, person: str | None) -> str:
-    found = _SLACK_PERSON.match(person or "")
-    return f"<@{found.group(1)}>" if found else f"*{safe(name, 200)}*"
+    user = slack_user(person)
+    return f"<@{user}>" if user else f"*{safe(name, 200)}*"
 
 
 def action_name(action_id: str) -> str | None:
@@ -169,7 +176,7 @@ def _list_lines(group: ItemList) -> list[str]:
 
 
 def _field_text(label: str, value: str, person: str | None) -> str:
-    shown = _who(value, person) if _SLACK_PERSON.match(person or "") else safe(value, 1500)
+    shown = _who(value, person) if slack_user(person) else safe(value, 1500)
     return f"*{safe(label, 200)}*\n{shown}"
 
 

@@ -11,6 +11,7 @@ payload from their own side has shown it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,8 +100,14 @@ def of_event(body: dict[str, Any], event: dict[str, Any]) -> Sender:
 class Senders:
     """Turns a Sender into an identity, learning workspaces' organisations on the way."""
 
-    def __init__(self, organisations: SlackOrganisations) -> None:
+    def __init__(
+        self,
+        organisations: SlackOrganisations,
+        seen: Callable[[str, str], None] | None = None,
+    ) -> None:
         self.organisations = organisations
+        # Told (identity, user id) of everyone a payload came from, e.g. to learn names.
+        self._seen = seen
 
     async def organisation(self, sender: Sender) -> str:
         for workspace, enterprise in sender.joined:
@@ -110,4 +117,7 @@ class Senders:
         return await self.organisations.enterprise_of(sender.team) or sender.team
 
     async def identity(self, sender: Sender) -> str:
-        return slack_identity(await self.organisation(sender), sender.user)
+        identity = slack_identity(await self.organisation(sender), sender.user)
+        if self._seen is not None and sender.user:
+            self._seen(identity, sender.user)
+        return identity

@@ -27,20 +27,15 @@ from bot.views import (
     unmarked,
 )
 
-# Words of the bot's own that bot/messages.py does not have yet.
-WORDS = {
-    "earlier": "{n} earlier updates not shown",
-    "more_items": "…and {n} more",
-    "chosen_mark": "✓ {label}",
-}
-
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
-VERSION = "1.5"  # Teams renders 1.5 on every client; 1.6 is not there on all of them.
+VERSION = "1.5"  # the newest version that every Teams client renders
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 # Teams' 40 KB limit is on the whole activity; the envelope (ids, addresses, the fallback
 # text) takes a few KB of it, so the card itself keeps to this.
 CARD_BUDGET = 34_000
 MAX_BUTTONS = 5  # the Adaptive Cards default host allows five actions in a set
+MAX_LISTS = 5
+MAX_ROWS = 6  # rating rows; there are five dimensions
 MAX_FALLBACK = 300
 _STYLES = {"primary": "positive", "danger": "destructive", "default": "default"}
 
@@ -81,7 +76,6 @@ def shorten(text: str, limit: int) -> str:
 
 def shown(text: str, limit: int) -> str:
     """View text as TextBlock markdown: literal words, commands as the bold words to type."""
-
     # Escaping leaves the command marks alone, so the commands are found after it.
     return show_commands(literal(shorten(text, limit)), lambda words: _bold(words.lstrip("/")))
 
@@ -114,24 +108,20 @@ class _Limits:
         return _Limits(*(max(1, size // 2) for size in astuple(self)))
 
 
-MAX_LISTS = 5
-MAX_ROWS = 6
-
-
 def _text(text: str, limit: int, **style: Any) -> dict[str, Any]:
     return {"type": "TextBlock", "text": shown(text, limit), "wrap": True, **style}
 
 
-def _action(button: Button, limits: _Limits, *, selected: bool = False) -> dict[str, Any]:
+def _action(button: Button, limits: _Limits) -> dict[str, Any]:
     data: dict[str, Any] = {"cx": {"action": button.action, "value": button.value}}
     if button.opens_form:
         data["msteams"] = {"type": "task/fetch"}
-    chosen = selected or button.selected
+    chosen = button.selected
     # A button's title is plain text, never markdown.
     title = shorten(unmarked(button.label), min(40, limits.label))
     return {
         "type": "Action.Submit",
-        "title": WORDS["chosen_mark"].format(label=title) if chosen else title,
+        "title": m.CHOSEN_MARK.format(label=title) if chosen else title,
         "style": "positive" if chosen else _STYLES[button.style],
         "data": data,
     }
@@ -155,7 +145,7 @@ def _list(group: ItemList, limits: _Limits) -> list[dict[str, Any]]:
     if facts:
         parts.append({"type": "FactSet", "facts": facts})
     if hidden := len(group.items) - len(items):
-        parts.append(_text(WORDS["more_items"].format(n=hidden), 100, isSubtle=True))
+        parts.append(_text(m.AND_MORE.format(n=hidden), 100, isSubtle=True))
     if group.more:
         parts.append(_text(group.more, limits.line, isSubtle=True, spacing="None"))
     return parts
@@ -171,7 +161,7 @@ def _timeline(entries: tuple[TimelineEntry, ...], limits: _Limits) -> list[dict[
     kept = entries[-limits.timeline :]
     parts: list[dict[str, Any]] = []
     if hidden := len(entries) - len(kept):
-        parts.append(_text(WORDS["earlier"].format(n=hidden), 100, isSubtle=True))
+        parts.append(_text(m.EARLIER_NOT_SHOWN.format(n=hidden), 100, isSubtle=True))
     for entry in kept:
         who = _bold(shown(entry.who, limits.label))
         line = f"{_when(entry)} · {who}: {shown(entry.text, limits.line)}"
@@ -188,12 +178,7 @@ def _rating_row(row: RatingRow, limits: _Limits) -> list[dict[str, Any]]:
         question += f" — {literal(m.YOU_CHOSE.format(score=row.chosen))}"
     parts: list[dict[str, Any]] = [{"type": "TextBlock", "text": question, "wrap": True}]
     if row.buttons:
-        actions = [
-            _action(
-                b, limits, selected=row.chosen is not None and b.value.endswith(f":{row.chosen}")
-            )
-            for b in row.buttons[:MAX_BUTTONS]
-        ]
+        actions = [_action(b, limits) for b in row.buttons[:MAX_BUTTONS]]
         parts.append(_action_set(actions))
     return parts
 
@@ -211,7 +196,7 @@ def _body(card: Card, limits: _Limits) -> list[dict[str, Any]]:
                  for f in kept]  # fmt: skip
         body.append({"type": "FactSet", "facts": facts})
         if hidden := len(card.fields) - len(kept):
-            body.append(_text(WORDS["more_items"].format(n=hidden), 100, isSubtle=True))
+            body.append(_text(m.AND_MORE.format(n=hidden), 100, isSubtle=True))
     for group in card.lists[:MAX_LISTS]:
         body.extend(_list(group, limits))
     body.extend(_timeline(card.timeline, limits))
@@ -237,7 +222,7 @@ def render_card(card: Card) -> dict[str, Any]:
         rendered = _card(_body(card, limits))
         if utf16_size(rendered) <= CARD_BUDGET or limits == limits.tighter():
             # At the tightest limits every part is a character or one entry: what is left is
-            # the card's shape (five rows of five buttons at most), well within the budget.
+            # the card's shape (six rows of five buttons at most), well within the budget.
             return rendered
         limits = limits.tighter()
 

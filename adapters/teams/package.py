@@ -17,6 +17,7 @@ from importlib.metadata import version as installed_version
 
 from adapters.teams import icons
 from adapters.teams.settings import TeamsSettings
+from bot import messages as m
 from bot.errors import CxbotError
 
 MANIFEST_VERSION = "1.22"
@@ -44,21 +45,7 @@ PROBLEMS = {
     "app_version": "CXBOT_TEAMS_APP_VERSION should be three numbers, like 1.0.0",
 }
 # What Teams shows about the app, in its store page and command menu.
-WORDS = {
-    "full_name": "{name}: IT requests tracked like parcels",
-    "short_description": "Ask IT for help, follow your request like a parcel, rate it in one tap.",
-    "full_description": (
-        "Tell IT what you need in one message and get a tracking code, like a parcel."
-        " You hear about every change to your request without chasing anyone, and when the"
-        " work is done you rate it in one tap: quality, speed, technical knowledge,"
-        " approachability and communication. Team leads see how IT is doing, and IT picks up"
-        " new requests in their own channel."
-    ),
-    "track": "Ask IT for something, or see where your requests are: track My laptop won't start",
-    "track_team": "See where a request is: track IT-7K3QX4",
-    "cx-summary": "For team leads: how IT is doing, from people's ratings",
-    "help": "What I can do and how to ask",
-}
+WORDS = m.TEAMS_APP
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
 # The placeholder the settings ship with; a package pointing there would send people nowhere.

@@ -173,4 +173,3 @@ class References:
             self._checked.clear()
         self._checked[identity] = at
         return record is not None and record.unreachable_at is not None
-

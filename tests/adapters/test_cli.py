@@ -251,3 +251,28 @@ def test_a_sqlite_file_under_a_file_says_that_is_not_a_folder(
     assert str(stopped.value) == (
         f"cxbot: {a_file} is a file, not a folder; check CXBOT_DATABASE_URL"
     )
+
+
+def test_roles_work_for_teams_identities_in_either_case(
+    database_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from storage import people as people_store
+    from storage.db import Database
+
+    monkeypatch.setenv("CXBOT_DATABASE_URL", database_url)
+    tenant, user = "72F988BF-86F1-41AF-91AB-2D7CD011DB47", "29C6A8C2-1E1B-4D53-9A5A-6E0E2B1C9F10"
+    assert main(["roles", "grant", "technician", f"teams:{tenant}:{user}"]) == 0
+    stored = f"teams:{tenant.lower()}:{user.lower()}"
+    assert f"technician granted to {stored}." in capsys.readouterr().out
+
+    async def name_them() -> None:
+        db = Database(database_url)
+        async with db.write() as session:
+            await people_store.remember_name(session=session, identity=stored, name="Tess Tech")
+        await db.dispose()
+
+    asyncio.run(name_them())
+    assert main(["roles", "list"]) == 0
+    assert f"technician  {stored}  (Tess Tech)" in capsys.readouterr().out

@@ -7,21 +7,16 @@ import html
 import json
 import random
 import re
-import shutil
-import subprocess
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
-from botbuilder.schema import Activity, Attachment, ChannelAccount, ConversationAccount
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from jsonschema import Draft6Validator
 
 from adapters.teams.cards import (
-    WORDS,
     as_attachment,
     fallback_text,
     render_card,
@@ -33,8 +28,13 @@ from bot import messages as m
 from bot.views import Button, Card, Field, ItemList, ListItem, RatingRow, TimelineEntry, command
 from storage.models import Request as StoredRequest
 from storage.models import TimelineEntry as StoredEntry
+from tests.adapters.adaptive_cards.checks import (
+    microsoft_check,
+    schema_errors,
+    teams_activity,
+    without_joiners,
+)
 
-CHECKER = Path(__file__).parent / "adaptive_cards"
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 ANA, TESS = "teams:t1:29:1ana", "teams:t1:29:1tess"
 NAMES = {ANA: "Ana [admin](http://x.example)", TESS: "Tess_IT"}
@@ -115,57 +115,6 @@ def big_card(text: str, n: int) -> Card:
         footer=text,
         fallback=text,
     )
-
-
-@cache
-def schema_validator() -> Draft6Validator:
-    schema = json.loads((CHECKER / "adaptive-card-1.5.0.schema.json").read_text())
-    return Draft6Validator(schema)
-
-
-def schema_errors(card: dict[str, Any]) -> list[str]:
-    return [f"{list(e.absolute_path)}: {e.message}" for e in schema_validator().iter_errors(card)]
-
-
-def microsoft_check(rendered: dict[str, dict[str, Any]], tmp_path: Path) -> dict[str, Any]:
-    """Each card through Microsoft's adaptivecards library (tests/adapters/adaptive_cards)."""
-    node = shutil.which("node")
-    assert node, "node is needed to check cards with Microsoft's adaptivecards library"
-    assert (CHECKER / "node_modules" / "adaptivecards").is_dir(), (
-        "run `npm ci --prefix tests/adapters/adaptive_cards` first"
-    )
-    path = tmp_path / "cards.json"
-    path.write_text(json.dumps(rendered, ensure_ascii=False), encoding="utf-8")
-    done = subprocess.run(
-        [node, str(CHECKER / "validate.mjs"), str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
-
-
-def teams_activity(card: Card) -> dict[str, Any]:
-    """The message as the Bot Framework sends it to Teams, with ids as long as Teams' own."""
-    activity = Activity(
-        type="message",
-        text=fallback_text(card),
-        summary=fallback_text(card),
-        from_property=ChannelAccount(id="28:" + "b" * 36, name="cxbot"),
-        recipient=ChannelAccount(id="29:1" + "r" * 120, name="Ana Lima Ferreira de Souza"),
-        conversation=ConversationAccount(id="a:1" + "c" * 200, conversation_type="personal"),
-        service_url="https://smba.trafficmanager.net/emea/" + "t" * 36 + "/",
-        reply_to_id="1" * 13,
-        channel_data={"tenant": {"id": "t" * 36}, "notification": {"alert": True}},
-        attachments=[Attachment.deserialize(as_attachment(render_card(card)))],
-    )
-    return activity.serialize()
-
-
-def without_joiners(text: str) -> str:
-    return text.replace("\u2060", "")
 
 
 @pytest.mark.parametrize("name", list(every_card()))
@@ -321,7 +270,7 @@ def test_a_long_timeline_keeps_the_latest_and_says_how_many_are_hidden() -> None
     timeline = tuple(TimelineEntry(NOW + timedelta(minutes=i), "You", f"n{i}") for i in range(200))
     body = render_card(Card(title="t", timeline=timeline))["body"]
     texts = [b["text"] for b in body]
-    assert texts[1] == WORDS["earlier"].format(n=185)
+    assert texts[1] == m.EARLIER_NOT_SHOWN.format(n=185)
     assert texts[-1].endswith("n199") and not any(t.endswith("n184") for t in texts)
 
 
@@ -329,7 +278,7 @@ def test_a_long_list_is_capped_and_says_how_many_are_left_out() -> None:
     items = tuple(ListItem(f"IT-{n:06d}", "x", "Received") for n in range(30))
     body = render_card(Card(title="t", lists=(ItemList("", items),)))["body"]
     assert len(body[1]["facts"]) == 25
-    assert body[2]["text"] == WORDS["more_items"].format(n=5)
+    assert body[2]["text"] == m.AND_MORE.format(n=5)
 
 
 def test_the_size_is_counted_in_utf16() -> None:

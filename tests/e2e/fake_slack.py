@@ -138,6 +138,7 @@ class FakeSlack:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/api/{method}", self._handle)
+        app.router.add_get("/api/{method}", self._handle)  # users.info and other reads
         app.router.add_post("/respond/{key}", self._respond)
         self.server = TestServer(app, host="127.0.0.1")
         await self.server.start_server()
@@ -161,7 +162,7 @@ class FakeSlack:
         if request.content_type == "application/json":
             args = json.loads(raw or "{}")
         else:
-            args = dict(parse_qsl(raw))
+            args = dict(parse_qsl(raw)) or dict(request.query)
             for key in ("blocks", "view"):
                 if isinstance(args.get(key), str):
                     args[key] = json.loads(args[key])
@@ -206,6 +207,13 @@ class FakeSlack:
             return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"{self._ts}.000200"}
+        if method == "users.info":
+            user = str(args.get("user", ""))
+            name = user[1:].title() if user else ""  # UANA -> "Ana"
+            return {
+                "ok": True,
+                "user": {"id": user, "name": name.lower(), "profile": {"display_name": name}},
+            }
         if method in ("views.open", "views.publish"):
             return {"ok": True, "view": {"id": "V1"}}
         return {"ok": True}

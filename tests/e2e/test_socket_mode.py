@@ -10,7 +10,7 @@ import pytest
 from slack_bolt.adapter.socket_mode.async_internals import run_async_bolt_app
 from slack_sdk.socket_mode.request import SocketModeRequest
 
-from adapters import web
+from adapters.slack.mount import BOLT
 from tests.e2e.conftest import Stack
 from tests.e2e.slack_client import TEAM
 from tests.e2e.test_slow_database import SLOW, slow_down
@@ -25,7 +25,7 @@ def envelope(kind: str, payload: dict) -> SocketModeRequest:
 async def test_socket_mode_envelopes_are_acknowledged_before_the_work_is_done(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = stack.server.app[web.RUNTIME].slack
+    app = stack.server.app[BOLT]
     slow_down(stack, monkeypatch)
     key = uuid.uuid4().hex
     command = {
