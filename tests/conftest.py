@@ -18,7 +18,7 @@ from tests.helpers import reset_postgres
 
 POSTGRES_URL = os.environ.get("CXBOT_TEST_POSTGRES_URL", "").strip()
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
-_OUR_VARIABLES = ("CXBOT_", "SLACK_", "MICROSOFT_", "PORT")
+_OUR_VARIABLES = ("CXBOT_", "SLACK_", "MICROSOFT_", "TEAMS_", "PORT")
 
 
 @pytest.fixture(autouse=True)
