@@ -93,7 +93,9 @@ class Delivery(Protocol):
 
     A delivery may also declare `per_destination: tuple[Window, ...]`, the limits the
     platform publishes for one conversation (Slack: about one message a second per channel),
-    which are then kept exactly; the limit across conversations is learned (see `Pace`).
+    which are then kept exactly, and `across: tuple[Window, ...]`, what it publishes for all
+    conversations together (Teams: 50 a second); beyond those, the limit across conversations
+    is learned (see `Pace`).
     A delivery's `has_triage` says whether IT works on its platform (a triage channel).
     """
 
@@ -172,8 +174,9 @@ class Dispatcher:
     def _pace(self, platform: str) -> Pace:
         # Made on first use: deliveries may be registered after the dispatcher is built.
         if platform not in self._paces:
-            windows = getattr(self.deliveries.get(platform), "per_destination", ())
-            self._paces[platform] = Pace(tuple(windows))
+            delivery = self.deliveries.get(platform)
+            windows = getattr(delivery, "per_destination", ())
+            self._paces[platform] = Pace(tuple(windows), tuple(getattr(delivery, "across", ())))
         return self._paces[platform]
 
     def _ready_platforms(self) -> list[str]:

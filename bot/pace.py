@@ -18,7 +18,7 @@ import math
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 
-__all__ = ["TEAMS_PER_CONVERSATION", "Booking", "Pace", "Window"]
+__all__ = ["TEAMS_ACROSS", "TEAMS_PER_CONVERSATION", "Booking", "Pace", "Window"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,10 @@ class Window:
 
 # Teams' published limits for one bot in one conversation: what its delivery declares.
 TEAMS_PER_CONVERSATION = (Window(7, 1.0), Window(8, 2.0), Window(60, 30.0), Window(1800, 3600.0))
+# And across all its conversations: "the global limit per app per tenant is 50 requests per
+# second" (learn.microsoft.com/microsoftteams/platform/bots/how-to/rate-limit). Kept for the
+# whole bot, which is the same for the usual one tenant and safe for several.
+TEAMS_ACROSS = (Window(50, 1.0),)
 
 
 @dataclass(frozen=True)
@@ -86,8 +90,14 @@ class Pace:
     # A learned rate is forgotten after this long without a refusal, in case it was raised.
     FORGET_AFTER = 300.0
 
-    def __init__(self, per_destination: tuple[Window, ...] = ()) -> None:
+    def __init__(
+        self, per_destination: tuple[Window, ...] = (), across: tuple[Window, ...] = ()
+    ) -> None:
         self.windows = per_destination
+        # Published limits across all conversations, kept exactly like a conversation's (a
+        # sliding window lets a burst go at once); the learned rate still applies on top.
+        self.across = across
+        self._all_sent: deque[float] = deque(maxlen=max((w.count for w in across), default=1))
         # Messages a second across conversations; None until the platform first refuses.
         self.rate: float | None = None
         self.paused_until = 0.0
@@ -116,7 +126,12 @@ class Pace:
         """The moment the next message to `destination` may go; booked unless far off."""
         if self.rate is not None and now - self._cut_at > self.FORGET_AFTER:
             self.rate, self._steady, self._ceiling = None, False, None
-        ready = max(now, self.paused_until, self._destination_ready(now, destination))
+        ready = max(
+            now,
+            self.paused_until,
+            self._destination_ready(now, destination),
+            self._across_ready(),
+        )
         if ready - now > self.HOLD:
             return Booking(ready, destination, booked=False)
         at = ready if self.rate is None else max(ready, self._next)
@@ -127,7 +142,16 @@ class Pace:
         if self.rate is not None:
             self._next = at + 1.0 / self.rate
         self._remember(destination, at)
+        if self.across:
+            self._all_sent.append(at)
         return Booking(at, destination, paced=paced, made=now)
+
+    def _across_ready(self) -> float:
+        ready = 0.0
+        for window in self.across:
+            if len(self._all_sent) >= window.count:
+                ready = max(ready, self._all_sent[-window.count] + window.seconds + self.MARGIN)
+        return ready
 
     def _remember(self, destination: str, at: float) -> None:
         if destination not in self._sent:
@@ -188,6 +212,8 @@ class Pace:
         sent = self._sent.get(booking.destination)
         if sent and booking.at in sent:  # it was not taken: it does not count against it
             sent.remove(booking.at)
+        if booking.at in self._all_sent:
+            self._all_sent.remove(booking.at)
         if self._conversation_busy(now, booking):
             self._dest_paused[booking.destination] = now + retry_after
             if not self.windows:  # its limit is not published: keep to what it said

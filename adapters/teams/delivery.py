@@ -1,12 +1,11 @@
 """Sends outbox messages to Microsoft Teams through the Bot Connector.
 
-Targets: `person:teams:<tenant>:<object id>` (their personal chat with the bot), `triage`
-(the channel in TEAMS_TRIAGE_CHANNEL) and `thread:<channel id>;messageid=<root id>` (a reply
-in that channel thread: the conversation id Teams gives a channel message). Where each one
-is comes from the conversation references the inbound side stores, so a restarted process
-or another replica sends the same way. A person with no reference yet gets their personal
-chat created, if the bot knows their tenant; a person Teams will not let the bot reach is
-told to the desk once, and the message is given up, never retried forever.
+Targets: `person:teams:<tenant>:<object id>` (their chat with the bot), `triage` (the
+TEAMS_TRIAGE_CHANNEL) and `thread:<channel id>;messageid=<root id>` (a reply in a channel
+thread, as Teams names a channel message's conversation). Where each is comes from the
+references the inbound side stores, so any process sends the same way. A person with none
+gets their chat created; one Teams will not let the bot reach is told to the desk once and
+the message given up, never retried forever.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
-import aiohttp
 from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import (
@@ -30,13 +28,12 @@ from botbuilder.schema import (
     ErrorResponseException,
 )
 from msrest.exceptions import ClientRequestError
-from msrest.universal_http.requests import ClientRetryPolicy
 
 from adapters.core import Core
 from adapters.teams.cards import as_attachment, fallback_text, render_card
 from adapters.teams.settings import TeamsSettings
 from bot.dispatch import Address, GiveUp, Outgoing, Result, RetryLater, Sent
-from bot.pace import TEAMS_PER_CONVERSATION
+from bot.pace import TEAMS_ACROSS, TEAMS_PER_CONVERSATION
 from bot.people import teams_parts
 from bot.views import Card
 from storage import people as people_store
@@ -45,11 +42,9 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 CHANNEL = "msteams"
-# Teams' answers worth another try: throttled (with its own wait, below), and the
-# transient ones its docs name (412, 502, 504) or that any service may give.
+# Worth another try besides 429: what Teams' docs name (412, 502, 504) and any 5xx.
 TRANSIENT = frozenset({412, 500, 502, 503, 504})
-# Said of a person: the bot is blocked, removed or was never installed for them.
-UNREACHABLE = frozenset({403, 404})
+UNREACHABLE = frozenset({403, 404})  # of a person: blocked, removed or never installed
 # What a refusal means, for whoever reads the dead message (not words for people).
 REFUSED = {
     400: "Teams could not read the message",
@@ -62,21 +57,21 @@ REFUSED = {
 DEFAULT_RETRY_AFTER = 2.0
 # Well inside the outbox lease, so no other replica claims a message still on its way.
 SEND_SECONDS = 20.0
-NETWORK = (aiohttp.ClientError, ClientRequestError, OSError, TimeoutError)
-
-# msrest builds every client's retry policy by looking up 999 status codes in a 500-long
-# list: 7 ms of CPU, twice a message (the SDK makes two clients a turn), which held each
-# send back by 30 ms and the event loop with it. As a set, the same policy comes at once.
-ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)  # type: ignore[assignment]
+_UPDATABLE = ("conversation", "message", "service_url")  # what an update in place needs
+# The SDK sends with requests, whose failures msrest wraps in ClientRequestError.
+NETWORK = (ClientRequestError, OSError, TimeoutError)
 
 
 class TeamsDelivery:
     per_destination = TEAMS_PER_CONVERSATION
+    across = TEAMS_ACROSS
 
     def __init__(self, adapter: CloudAdapter, settings: TeamsSettings, core: Core) -> None:
         self.adapter = adapter
         self.settings = settings
         self.core = core
+        # Passed on every call: an empty one is the SDK's "anonymous", for the emulator only.
+        self.app_id = settings.app_id or ""
 
     @property
     def has_triage(self) -> bool:
@@ -86,12 +81,11 @@ class TeamsDelivery:
     async def deliver(self, message: Outgoing) -> Result:
         identity = message.target.removeprefix("person:") if _is_person(message.target) else None
         activity = _activity(message.card)
-        # Rendering takes a moment: let the requests that arrived meanwhile be acknowledged.
-        await asyncio.sleep(0)
+        await asyncio.sleep(0)  # let requests that came while rendering be acknowledged
         try:
             async with asyncio.timeout(SEND_SECONDS):
                 where = message.address or {}
-                if message.op == "upsert" and where.get("conversation") and where.get("message"):
+                if message.op == "upsert" and all(where.get(k) for k in _UPDATABLE):
                     if await self._update(where, activity):
                         return Sent(where)
                     log.info("teams: card %s is gone; posting it again", message.card_key)
@@ -118,8 +112,7 @@ class TeamsDelivery:
         reference = await self._stored(f"channel:teams:{channel}")
         if reference is None:
             return GiveUp(f"the Teams app is not installed in the team of channel {channel}")
-        # Posted to the channel itself, a message starts a thread; to `…;messageid=<root>`,
-        # it answers in that thread.
+        # Posted to the channel, a message starts a thread; to `…;messageid=<root>`, a reply.
         reference.conversation.id = conversation
         return await self._send(reference, activity)
 
@@ -129,22 +122,21 @@ class TeamsDelivery:
             reference = await self._create(identity)
         if reference is None:
             return await self._unreachable(identity, "never talked to the bot; tenant unknown")
-        # The SDK reads a conversation's tenant from "tenantID", Teams writes "tenantId": a
-        # reference taken from an activity may not have it, the identity always does.
-        parts = teams_parts(identity)
-        if parts and not reference.conversation.tenant_id:
+        # Teams writes "tenantId", the SDK reads "tenantID": a stored reference may lack it.
+        if (parts := teams_parts(identity)) and not reference.conversation.tenant_id:
             reference.conversation.tenant_id = parts[0]
         return await self._send(reference, activity)
 
     async def _create(self, identity: str) -> ConversationReference | None:
         """Their personal chat with the bot, made through the service URL the bot knows
         for their tenant, and stored; None when the bot knows no way to them."""
-        parts = teams_parts(identity)
-        tenant = await self._stored(f"tenant:teams:{parts[0]}") if parts else None
-        if parts is None or tenant is None or not tenant.service_url:
+        if (parts := teams_parts(identity)) is None:
+            return None
+        tenant = await self._stored(f"tenant:teams:{parts[0]}")
+        if tenant is None or not tenant.service_url:
             return None
         tenant_id, object_id = parts
-        bot = tenant.bot or ChannelAccount(id=f"28:{self.settings.app_id or ''}")
+        bot = tenant.bot or ChannelAccount(id=f"28:{self.app_id}")
         parameters = ConversationParameters(
             is_group=False,
             bot=bot,
@@ -153,15 +145,13 @@ class TeamsDelivery:
             tenant_id=tenant_id,
             channel_data={"tenant": {"id": tenant_id}},
         )
+        url, create = tenant.service_url, self.adapter.create_conversation
         created = await self._turn(
-            lambda run: self.adapter.create_conversation(
-                self._app_id, run, parameters, CHANNEL, tenant.service_url
-            ),
-            _conversation_id,
+            lambda run: create(self.app_id, run, parameters, CHANNEL, url), _conversation_id
         )
         reference = ConversationReference(
             channel_id=CHANNEL,
-            service_url=tenant.service_url,
+            service_url=url,
             bot=bot,
             user=ChannelAccount(aad_object_id=object_id),
             conversation=ConversationAccount(
@@ -181,8 +171,7 @@ class TeamsDelivery:
     async def _stored(self, key: str) -> ConversationReference | None:
         async with self.core.db.read() as session:
             found = await people_store.conversation(session=session, key=key)
-        # from_dict reads the wire's camelCase and Python's snake_case alike.
-        return ConversationReference.from_dict(found) if found else None
+        return ConversationReference.deserialize(found) if found else None
 
     # --- sending --------------------------------------------------------------------------
 
@@ -200,12 +189,9 @@ class TeamsDelivery:
 
     async def _update(self, where: Address, activity: Activity) -> bool:
         """Replaces the card at `where`; False when Teams no longer has it."""
+        conversation = ConversationAccount(id=where["conversation"], tenant_id=where.get("tenant"))
         reference = ConversationReference(
-            channel_id=CHANNEL,
-            service_url=where.get("service_url"),
-            conversation=ConversationAccount(
-                id=where["conversation"], tenant_id=where.get("tenant")
-            ),
+            channel_id=CHANNEL, service_url=where["service_url"], conversation=conversation
         )
         activity.id = str(where["message"])
         try:
@@ -220,7 +206,7 @@ class TeamsDelivery:
         self, reference: ConversationReference, work: Callable[[TurnContext], Awaitable[T]]
     ) -> T:
         return await self._turn(
-            lambda run: self.adapter.continue_conversation(reference, run, bot_app_id=self._app_id),
+            lambda run: self.adapter.continue_conversation(reference, run, bot_app_id=self.app_id),
             work,
         )
 
@@ -229,9 +215,8 @@ class TeamsDelivery:
         start: Callable[[Callable[[TurnContext], Awaitable[None]]], Awaitable[Any]],
         work: Callable[[TurnContext], Awaitable[T]],
     ) -> T:
-        """Runs `work` in a turn the adapter starts, and returns what it returned or raises
-        what it raised: the adapter would hand an error to its on_turn_error (which answers
-        a person in a live turn) instead of to us."""
+        """Runs `work` in a turn the adapter starts; returns what it returned, raises what it
+        raised (the adapter would give that to its on_turn_error, meant for live turns)."""
         outcome: asyncio.Future[T] = asyncio.get_running_loop().create_future()
 
         async def run(context: TurnContext) -> None:
@@ -251,13 +236,7 @@ class TeamsDelivery:
                     await client.__aexit__(None, None, None)
 
         await start(run)
-        if not outcome.done():
-            raise RuntimeError("the Bot Framework adapter did not run the turn")
-        return outcome.result()
-
-    @property
-    def _app_id(self) -> str:
-        return self.settings.app_id or ""
+        return outcome.result()  # InvalidStateError if the adapter never ran the turn
 
     # --- refusals -------------------------------------------------------------------------
 
@@ -284,7 +263,9 @@ def _is_person(target: str) -> bool:
 def _activity(card: Card) -> Activity:
     # The fallback goes in `summary` (notifications, clients without cards), not `text`:
     # Teams shows a message's text above its card, which would say everything twice.
-    attachment = Attachment.deserialize(as_attachment(render_card(card)))
+    shape = as_attachment(render_card(card))
+    # Built, not deserialized: msrest would walk the whole card to copy it.
+    attachment = Attachment(content_type=shape["contentType"], content=shape["content"])
     return Activity(
         type=ActivityTypes.message, summary=fallback_text(card), attachments=[attachment]
     )
@@ -295,12 +276,10 @@ async def _conversation_id(context: TurnContext) -> str:
 
 
 def _status(error: ErrorResponseException) -> int:
-    response = getattr(error, "response", None)
-    return int(getattr(response, "status_code", 0) or 0)
+    return int(getattr(getattr(error, "response", None), "status_code", 0) or 0)
 
 
-def _code(error: ErrorResponseException) -> str | None:
-    """Teams' own reason (e.g. ConversationBlockedByUser), when the body says it."""
+def _code(error: ErrorResponseException) -> str | None:  # e.g. ConversationBlockedByUser
     body = getattr(getattr(error, "error", None), "error", None)
     return getattr(body, "code", None) or None
 

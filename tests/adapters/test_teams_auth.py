@@ -14,6 +14,7 @@ from aiohttp import ClientSession, web
 from aiohttp.test_utils import TestServer
 from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
+from botframework.connector.auth import ServiceClientCredentialsFactory
 
 from adapters.teams.auth import build_adapter, process
 from adapters.teams.settings import TeamsSettings
@@ -247,3 +248,30 @@ async def test_a_failing_turn_is_logged_and_answered_200_so_it_is_not_resent(
     )
     assert status == 200
     assert "the database went away" in caplog.text
+
+
+async def test_outbound_credentials_are_made_once_and_reused() -> None:
+    """New credentials start with an empty token cache: made per turn, every proactive
+    message would first fetch a token from Microsoft's login service."""
+    from botframework.connector.auth import MicrosoftAppCredentials
+
+    from adapters.teams.auth import ReusedCredentials
+
+    made: list[str] = []
+
+    class Counting(ServiceClientCredentialsFactory):
+        async def is_valid_app_id(self, app_id: str) -> bool:
+            return True
+
+        async def is_authentication_disabled(self) -> bool:
+            return False
+
+        async def create_credentials(self, app_id, oauth_scope, login_endpoint, validate):
+            made.append(oauth_scope)
+            return MicrosoftAppCredentials(app_id, "secret")
+
+    reused = ReusedCredentials(Counting())
+    first = await reused.create_credentials("app", "scope-a", "https://login", True)
+    again = await reused.create_credentials("app", "scope-a", "https://login", True)
+    other = await reused.create_credentials("app", "scope-b", "https://login", True)
+    assert first is again and other is not first and made == ["scope-a", "scope-b"]

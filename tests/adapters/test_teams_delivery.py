@@ -66,7 +66,7 @@ def teams(core: Core) -> TeamsDelivery:
     return delivery
 
 
-def reference(fake: FakeTeams, activity: dict[str, Any]) -> dict[str, Any]:
+def reference(activity: dict[str, Any]) -> dict[str, Any]:
     """What the inbound side stores: the reference of an activity, as JSON."""
     parsed = Activity().deserialize(activity)
     return TurnContext.get_conversation_reference(parsed).serialize()
@@ -82,7 +82,7 @@ async def remember(db: Database, key: str, ref: dict[str, Any]) -> None:
 async def knows(db: Database, fake: FakeTeams, user: TeamsUser) -> str:
     """The user talked to the bot: their chat is stored. Returns its conversation id."""
     activity = fake.activities(APP_ID).personal_message(user, "hi")
-    await remember(db, f"person:{identity(user)}", reference(fake, activity))
+    await remember(db, f"person:{identity(user)}", reference(activity))
     return activity["conversation"]["id"]
 
 
@@ -90,8 +90,8 @@ def card(title: str = "Your request IT-7K3QX4 is in progress") -> Card:
     return Card(title=title, text="A technician is on it.", fallback=title)
 
 
-def outgoing(target: str, *, op: str = "post", address: dict | None = None, n: int = 1) -> Outgoing:
-    return Outgoing(n, op, target, card(), "card:1" if op == "upsert" else None, address)
+def outgoing(target: str, *, op: str = "post", address: dict | None = None) -> Outgoing:
+    return Outgoing(1, op, target, card(), "card:1" if op == "upsert" else None, address)
 
 
 async def enqueue(db: Database, target: str, count: int = 1) -> None:
@@ -127,14 +127,13 @@ async def test_a_dm_posts_an_adaptive_card_to_the_stored_conversation(
     assert attachment["content"] == render_card(card())
     assert call.activity["summary"] == "Your request IT-7K3QX4 is in progress"
     assert "text" not in call.activity  # Teams would show it above the card
-    assert isinstance(result, Sent)
+    assert isinstance(result, Sent) and result.address["message"].isdigit()  # Teams' id
     assert result.address == {
         "conversation": conversation,
         "message": result.address["message"],
         "service_url": fake.service_url,
         "tenant": TENANT,
     }
-    assert result.address["message"].isdigit()  # the id Teams gave it, for updates
 
 
 async def test_an_upsert_with_an_address_puts_the_same_activity_id(
@@ -174,7 +173,7 @@ async def test_a_person_without_a_stored_chat_gets_one_created_and_kept(
 ) -> None:
     # Anyone of the tenant talked to the bot: its service URL is known.
     activity = fake.activities(APP_ID).personal_message(BEN, "hi")
-    await remember(core.db, f"tenant:teams:{TENANT}", reference(fake, activity))
+    await remember(core.db, f"tenant:teams:{TENANT}", reference(activity))
     delivery = teams(core)
     assert isinstance(await delivery.deliver(outgoing(f"person:{identity(ANA)}")), Sent)
     [create] = fake.of("create")
@@ -196,7 +195,7 @@ async def test_a_message_after_a_restart_uses_what_the_database_remembers(
     settings: Settings, core: Core, fake: FakeTeams
 ) -> None:
     activity = fake.activities(APP_ID).personal_message(BEN, "hi")
-    await remember(core.db, f"tenant:teams:{TENANT}", reference(fake, activity))
+    await remember(core.db, f"tenant:teams:{TENANT}", reference(activity))
     first = await teams(core).deliver(outgoing(f"person:{identity(ANA)}", op="upsert"))
     assert isinstance(first, Sent)
     restarted = Database(settings.database_url)  # a new process: nothing in memory
@@ -219,7 +218,7 @@ async def test_triage_goes_to_the_channel_and_a_thread_reply_into_its_thread(
     message = fake.activities(APP_ID).channel_message(
         ANA, "help", team_id="19:team@thread.tacv2", channel_id=TRIAGE
     )
-    await remember(core.db, f"channel:teams:{TRIAGE}", reference(fake, message))
+    await remember(core.db, f"channel:teams:{TRIAGE}", reference(message))
     posted = await delivery.deliver(outgoing("triage"))
     assert isinstance(posted, Sent) and posted.address["conversation"] == TRIAGE
     thread = f"{TRIAGE};messageid={posted.address['message']}"
@@ -272,19 +271,6 @@ async def test_a_blocked_person_is_marked_unreachable_the_technician_told_once_n
     assert m.UNREACHABLE.split("{name}")[0] in str(told[0].payload)
 
 
-@pytest.mark.parametrize("code", ["ConversationNotFound", "BotNotInConversationRoster"])
-async def test_a_person_teams_says_is_gone_is_given_up_as_unreachable(
-    core: Core, fake: FakeTeams, code: str
-) -> None:
-    await knows(core.db, fake, ANA)
-    fake.fail_next(404 if code == "ConversationNotFound" else 403, code=code)
-    result = await teams(core).deliver(outgoing(f"person:{identity(ANA)}"))
-    assert isinstance(result, GiveUp) and code in result.error
-    async with core.db.read() as session:
-        person = await people_store.person(session=session, identity=identity(ANA))
-    assert person is not None and person.unreachable_at is not None
-
-
 async def test_a_person_the_bot_has_no_way_to_is_unreachable_without_a_call(
     core: Core, fake: FakeTeams
 ) -> None:
@@ -315,28 +301,34 @@ async def test_a_throttled_message_waits_what_teams_says_then_goes(
     assert len(fake.posted()) == 1
 
 
-@pytest.mark.parametrize("status", [412, 502, 504])
-async def test_passing_failures_are_tried_again(core: Core, fake: FakeTeams, status: int) -> None:
-    await knows(core.db, fake, ANA)
-    delivery = teams(core)
-    fake.fail_next(status)
-    first = await delivery.deliver(outgoing(f"person:{identity(ANA)}"))
-    assert isinstance(first, RetryLater) and first.after_seconds is None
-    assert str(status) in first.error
-    assert isinstance(await delivery.deliver(outgoing(f"person:{identity(ANA)}")), Sent)
-    async with core.db.read() as session:
-        person = await people_store.person(session=session, identity=identity(ANA))
-    assert person is None  # nobody was marked unreachable
+REFUSALS = [
+    # Teams' status and code, what comes of it, whether the person is then unreachable.
+    (403, "ConversationBlockedByUser", GiveUp, True),
+    (403, "BotNotInConversationRoster", GiveUp, True),
+    (404, "ConversationNotFound", GiveUp, True),
+    (412, "PreconditionFailed", RetryLater, False),
+    (502, "ServiceError", RetryLater, False),
+    (504, "GatewayTimeout", RetryLater, False),
+    (400, "BadSyntax", GiveUp, False),
+    (413, "MessageSizeTooBig", GiveUp, False),
+]
 
 
-@pytest.mark.parametrize(("status", "words"), [(400, "could not read"), (413, "too big")])
-async def test_a_message_teams_refuses_is_given_up_with_a_reason(
-    core: Core, fake: FakeTeams, status: int, words: str
+@pytest.mark.parametrize(("status", "code", "outcome", "unreachable"), REFUSALS)
+async def test_each_refusal_is_retried_or_given_up_and_only_a_gone_person_is_unreachable(
+    core: Core, fake: FakeTeams, status: int, code: str, outcome: type, unreachable: bool
 ) -> None:
     await knows(core.db, fake, ANA)
-    fake.fail_next(status, code="BadSyntax" if status == 400 else "MessageSizeTooBig")
-    result = await teams(core).deliver(outgoing(f"person:{identity(ANA)}"))
-    assert isinstance(result, GiveUp) and words in result.error and str(status) in result.error
+    delivery = teams(core)
+    fake.fail_next(status, code=code)
+    result = await delivery.deliver(outgoing(f"person:{identity(ANA)}"))
+    assert type(result) is outcome and f"{status} {code}" in result.error
+    if isinstance(result, RetryLater):  # the dispatcher's backoff, with jitter, decides when
+        assert result.after_seconds is None
+        assert isinstance(await delivery.deliver(outgoing(f"person:{identity(ANA)}")), Sent)
+    async with core.db.read() as session:
+        person = await people_store.person(session=session, identity=identity(ANA))
+    assert (person is not None and person.unreachable_at is not None) is unreachable
 
 
 async def test_a_connector_that_cannot_be_reached_is_tried_again(
@@ -347,7 +339,7 @@ async def test_a_connector_that_cannot_be_reached_is_tried_again(
         port = free.getsockname()[1]
     activity = fake.activities(APP_ID).personal_message(ANA, "hi")
     activity["serviceUrl"] = f"http://127.0.0.1:{port}/amer/"
-    await remember(core.db, f"person:{identity(ANA)}", reference(fake, activity))
+    await remember(core.db, f"person:{identity(ANA)}", reference(activity))
     result = await teams(core).deliver(outgoing(f"person:{identity(ANA)}"))
     assert isinstance(result, RetryLater) and result.error.startswith("network")
 
@@ -380,9 +372,9 @@ async def test_the_dispatcher_keeps_teams_windows_per_conversation(
     for window in TEAMS_PER_CONVERSATION:
         spans = [b - a for a, b in zip(times, times[window.count :], strict=False)]
         assert min(spans, default=window.seconds) >= window.seconds
-    # Paced, not refused into shape: a refusal or two where the messages sent together
-    # reach Teams a few tens of milliseconds apart, and the floor's four seconds plus a
-    # Retry-After each.
-    assert fake.rate_limited <= 3
+    # Paced, not refused into shape (which takes a Retry-After a message: twenty seconds).
+    # A few refusals remain where messages booked together reach Teams tens of
+    # milliseconds apart, more than the pace's margin.
+    assert fake.rate_limited <= 8
     least = floor(teams_conversation, [busy] * 20)  # four seconds
-    assert least <= times[-1] - times[0] <= least + fake.rate_limited + 1.0
+    assert least <= times[-1] - times[0] <= least + 3.0

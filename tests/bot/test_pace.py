@@ -24,7 +24,7 @@ from bench.limiters import (
     retry_after,
     teams_conversation,
 )
-from bot.pace import TEAMS_PER_CONVERSATION, Booking, Pace, Window
+from bot.pace import TEAMS_ACROSS, TEAMS_PER_CONVERSATION, Booking, Pace, Window
 
 TEAMS = TEAMS_PER_CONVERSATION
 
@@ -113,9 +113,12 @@ def simulate(
 
 
 def measure(
-    make: Callable[[], Limiter], destinations: Sequence[str], windows: tuple[Window, ...] = ()
+    make: Callable[[], Limiter],
+    destinations: Sequence[str],
+    windows: tuple[Window, ...] = (),
+    across: tuple[Window, ...] = (),
 ) -> tuple[Run, float]:
-    run = simulate(Pace(windows), make(), destinations)
+    run = simulate(Pace(windows, across), make(), destinations)
     assert sorted(run.accepted) == list(range(len(destinations)))  # each once, none lost
     return run, floor(make, destinations)
 
@@ -204,6 +207,19 @@ def test_teams_conversations_and_a_limit_across_them() -> None:
     mixed = [m for pair in zip(busy, people(120), strict=True) for m in pair] + people(400)[120:]
     run, least = measure(teams, mixed, TEAMS)
     assert run.elapsed <= 1.1 * least, (run.elapsed, least)
+
+
+def test_a_published_limit_across_conversations_is_kept_from_the_first_message() -> None:
+    """200 Teams DMs at 50 a second across the bot: learned from 429s alone, each refusal
+    costs a Retry-After of a second against a floor of three; declared, none is needed."""
+
+    def teams() -> Limiter:
+        return AllOf([SlidingWindow(50, 1.0), PerChannel(teams_conversation)])
+
+    learned, least = measure(teams, people(200), TEAMS)
+    declared, _ = measure(teams, people(200), TEAMS, TEAMS_ACROSS)
+    assert declared.refused == 0 and declared.elapsed <= 1.1 * least, (declared.elapsed, least)
+    assert learned.refused > 0
 
 
 def test_a_refusal_for_one_busy_conversation_does_not_slow_the_others() -> None:
