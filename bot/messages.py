@@ -244,6 +244,8 @@ TEAMS_WELCOME = (
     + c("help")
     + "."
 )
+FORM_IN_CHAT = "To post an update, type " + c("track update <code> <what changed>") + "."
+TAP_NOT_UNDERSTOOD = "Sorry, I couldn't read that tap. Please try again, or type " + c("help") + "."
 UNREACHABLE = (
     "I couldn't message {name} about {code}: they have blocked or removed the app. Please"
     " reach them another way."

@@ -79,3 +79,15 @@ async def save_conversation(
 async def conversation(*, session: AsyncSession, key: str) -> dict[str, Any] | None:
     found = await session.get(ConversationRecord, key)
     return dict(found.reference) if found is not None else None
+
+
+async def latest_conversation(*, session: AsyncSession, prefix: str) -> dict[str, Any] | None:
+    """The reference most recently saved under a key starting with `prefix`."""
+    query = (
+        select(ConversationRecord.reference)
+        .where(ConversationRecord.key.startswith(prefix, autoescape=True))
+        .order_by(ConversationRecord.updated_at.desc())
+        .limit(1)
+    )
+    found = await session.scalar(query)
+    return dict(found) if found is not None else None

@@ -24,20 +24,15 @@ from adapters.teams.cards import as_attachment, render_form
 from bot import cards
 from bot import messages as m
 from bot.reply import Reply
-from bot.views import Card, command, unmarked
+from bot.views import Card, unmarked
 
 if TYPE_CHECKING:
     from adapters.teams.mount import Later
 
 log = logging.getLogger(__name__)
 
-# Words of the bot's own that bot/messages.py does not have yet.
-WORDS = {
-    "form_in_chat": "To post an update, type " + command("track update <code> <what changed>"),
-    "not_understood": "Sorry, I couldn't read that tap. Please try again, or type "
-    + command("help")
-    + ".",
-}
+# What handles one kind of activity, given the turn and the sender's identity.
+Handler = Callable[[TurnContext, str], Awaitable[None]]
 # A Teams user's `track …` may come as they would type it in Slack.
 _SLASH = re.compile(r"^\s*/(?=(track|cx-summary)\b)", re.IGNORECASE)
 # An invoke whose answer is still being worked on after this long is answered that it will
@@ -73,10 +68,10 @@ def tap_of(data: Any) -> Tap | None:
     text = data.get("text")
     choice = data.get("choice")
     return Tap(
-        action,
-        value,
-        text if isinstance(text, str) else "",
-        choice if isinstance(choice, str) and choice else None,
+        people.clean(action),
+        people.clean(value),
+        people.clean(text) if isinstance(text, str) else "",
+        people.clean(choice) if isinstance(choice, str) and choice else None,
     )
 
 
@@ -98,7 +93,6 @@ class TeamsBot:
         self.references = people.References(core.db)
         # Work after the acknowledgement goes here; the server waits for it at shutdown.
         self.later = later
-        Handler = Callable[[TurnContext, str], Awaitable[None]]
         self._activities: dict[str, Handler] = {
             ActivityTypes.message: self._message,
             ActivityTypes.invoke: self._invoke,
@@ -114,6 +108,7 @@ class TeamsBot:
 
     async def turn(self, context: TurnContext, seen: Seen | None = None) -> None:
         activity = context.activity
+        people.clean_activity(activity)
         kind = str(activity.type or "")
         if kind == ActivityTypes.invoke:
             # Only names we know: the metrics' labels must not grow with what senders make up.
@@ -144,7 +139,10 @@ class TeamsBot:
         """False for an activity the Bot Connector delivered before."""
         if not activity.id:
             return True
-        if await self.desk.first_delivery(f"teams:{activity.id}"):
+        # Channel messages' ids are times in milliseconds, unique only within a channel; the
+        # id goes first so that a long conversation id is what gets cut at 200 characters.
+        key = f"teams:{activity.id}:{people.conversation_id(activity)}"
+        if await self.desk.first_delivery(key):
             return True
         log.info("teams: activity %s was already handled", activity.id)
         return False
@@ -167,16 +165,24 @@ class TeamsBot:
             self.later.run(self._chat(activity, identity, text))
 
     async def _chat(self, activity: Activity, identity: str, text: str) -> None:
-        await self._tell(activity, identity, await self.desk.chat(identity, text))
+        await self._politely(activity, identity, self.desk.chat(identity, text))
 
     async def _press(self, activity: Activity, identity: str, tap: Tap) -> None:
         if tap.text or tap.choice:
             # The update form, shown in the chat by a client that opened no task module.
-            reply = await self.desk.submit(identity, tap.action, tap.value, tap.text, tap.choice)
+            work = self.desk.submit(identity, tap.action, tap.value, tap.text, tap.choice)
         else:
-            reply = await self.desk.press(identity, tap.action, tap.value)
+            work = self.desk.press(identity, tap.action, tap.value)
+        await self._politely(activity, identity, work)
+
+    async def _politely(self, activity: Activity, identity: str, work: Awaitable[Reply]) -> None:
+        try:
+            reply = await work
+        except Exception:
+            log.exception("teams: could not answer a %s activity", activity.type)
+            reply = Reply(card=cards.message(m.SOMETHING_WRONG), problem=True)
         if reply.form is not None:
-            reply = Reply(card=cards.message(WORDS["form_in_chat"]))
+            reply = Reply(card=cards.message(m.FORM_IN_CHAT))
         await self._tell(activity, identity, reply)
 
     async def _tell(self, activity: Activity, identity: str, reply: Reply) -> None:
@@ -184,7 +190,7 @@ class TeamsBot:
         chat, in the thread they acted in unless their personal chat is known."""
         if reply.card is None:
             return
-        if people.is_personal(activity):
+        if people.is_personal(activity) or await self.references.has_personal(identity):
             await self.desk.send(identity, reply.card)
         else:
             await self.desk.send(identity, reply.card, thread=people.thread_of(activity))
@@ -197,12 +203,16 @@ class TeamsBot:
             log.debug("teams: skipping the invoke %r", context.activity.name)
             await _invoke(context, None)
             return
-        await handler(context, identity)
+        try:
+            await handler(context, identity)
+        except Exception:
+            log.exception("teams: could not answer the invoke %s", context.activity.name)
+            await _invoke(context, _task_message(m.SOMETHING_WRONG))
 
     async def _task_fetch(self, context: TurnContext, identity: str) -> None:
         tap = tap_of(_dialog_data(context.activity))
         if tap is None:
-            await _invoke(context, _task_message(WORDS["not_understood"]))
+            await _invoke(context, _task_message(m.TAP_NOT_UNDERSTOOD))
             return
         reply = await self.desk.press(identity, tap.action, tap.value)
         if reply.form is not None:
@@ -217,7 +227,7 @@ class TeamsBot:
     async def _task_submit(self, context: TurnContext, identity: str) -> None:
         tap = tap_of(_dialog_data(context.activity))
         if tap is None:
-            await _invoke(context, _task_message(WORDS["not_understood"]))
+            await _invoke(context, _task_message(m.TAP_NOT_UNDERSTOOD))
             return
         if not await self._first_time(context.activity):
             await _invoke(context, _task_message(m.ALREADY_GOT_THAT))

@@ -33,6 +33,7 @@ from botframework.connector.auth import (
 )
 from msrest.serialization import Model
 from msrest.universal_http.requests import ClientRetryPolicy
+from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.teams.settings import TeamsSettings
 
@@ -50,7 +51,7 @@ ERRORS = {
     415: "expected application/json",
     400: "expected a Bot Framework activity",
     401: "unauthorized",
-    503: "cannot check tokens right now",
+    503: "cannot take this right now; please send it again",
 }
 
 
@@ -154,6 +155,11 @@ async def process(adapter: CloudAdapter, request: web.Request, logic: Logic) -> 
         return _refuse(401)
     try:
         invoke: InvokeResponse | None = await adapter.process_activity(identity, activity, logic)
+    except (SQLAlchemyError, OSError, TimeoutError):
+        # The database could not take the activity (it is saved before it is acknowledged):
+        # nothing was done, so the Bot Connector's resend is wanted, not feared.
+        log.exception("Teams: could not save a %s activity; asking for it again", activity.type)
+        return _refuse(503)
     except Exception:
         # Answered 200: the Bot Connector may resend an activity answered with a 5xx, which
         # would run the same half-done work again. The person hears from the adapter's
@@ -166,7 +172,7 @@ async def process(adapter: CloudAdapter, request: web.Request, logic: Logic) -> 
 async def _read_activity(request: web.Request) -> Activity | None:
     try:
         body = json.loads(await request.read())
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than anyone writes
         return None
     if not isinstance(body, dict):
         return None

@@ -27,7 +27,7 @@ from botbuilder.schema import (
     ConversationReference,
     ErrorResponseException,
 )
-from msrest.exceptions import ClientRequestError
+from msrest.exceptions import ClientRequestError, DeserializationError
 
 from adapters.core import Core
 from adapters.teams.cards import as_attachment, fallback_text, render_card
@@ -94,6 +94,8 @@ class TeamsDelivery:
             return await self._refused(error, identity)
         except NETWORK as error:
             return RetryLater(error=f"network: {type(error).__name__}: {error}")
+        except DeserializationError as error:  # an answer that is not the Bot Connector's JSON
+            return RetryLater(error=f"unreadable answer from Teams: {error}"[:500])
 
     # --- where to -------------------------------------------------------------------------
 
@@ -109,7 +111,7 @@ class TeamsDelivery:
             channel = conversation.split(";", 1)[0]
         else:
             return GiveUp(f"no Teams conversation for {target!r}")
-        reference = await self._stored(f"channel:teams:{channel}")
+        reference = await self._stored(f"channel:teams:{channel}") or await self._in_tenant(channel)
         if reference is None:
             return GiveUp(f"the Teams app is not installed in the team of channel {channel}")
         # Posted to the channel, a message starts a thread; to `…;messageid=<root>`, a reply.
@@ -167,6 +169,32 @@ class TeamsDelivery:
             )
         log.info("teams: started a personal chat with %s", identity)
         return reference
+
+    async def _in_tenant(self, channel: str) -> ConversationReference | None:
+        """A way to a channel nobody has written in yet (Teams announces an installation in
+        the team's General channel, not in the triage channel): the bot's service URL for
+        its tenant (MICROSOFT_APP_TENANT_ID's, else the last seen), with the channel's id."""
+        async with self.core.db.read() as session:
+            found = await people_store.latest_conversation(
+                session=session,
+                prefix=f"tenant:teams:{(self.settings.app_tenant_id or '').lower()}",
+            )
+        if not found:
+            return None
+        tenant = ConversationReference.deserialize(found)
+        if not tenant.service_url:
+            return None
+        tenant_id = (tenant.conversation.tenant_id if tenant.conversation else None) or (
+            found.get("conversation", {}).get("tenantId")
+        )
+        return ConversationReference(
+            channel_id=CHANNEL,
+            service_url=tenant.service_url,
+            bot=tenant.bot or ChannelAccount(id=f"28:{self.app_id}"),
+            conversation=ConversationAccount(
+                id=channel, is_group=True, conversation_type="channel", tenant_id=tenant_id
+            ),
+        )
 
     async def _stored(self, key: str) -> ConversationReference | None:
         async with self.core.db.read() as session:

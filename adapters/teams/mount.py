@@ -18,6 +18,7 @@ from adapters.teams.app import Seen, TeamsBot
 from adapters.teams.auth import build_adapter, process
 from adapters.teams.delivery import TeamsDelivery
 from adapters.teams.settings import TeamsSettings
+from bot.dispatch import Delivery
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ PATH = "/api/messages"
 
 async def mount(
     app: web.Application, core: Core, settings: TeamsSettings, *, metrics: Metrics
-) -> TeamsDelivery | None:
+) -> Delivery | None:
     """Adds `/api/messages` to the server and returns Teams' delivery; None, with one log
     line, when Teams is off."""
     if not settings.enabled:
@@ -67,7 +68,13 @@ class _Endpoint:
         async def turn(context: TurnContext) -> None:
             await self.bot.turn(context, seen)
 
-        response = await process(self.adapter, request, turn)
+        try:
+            response = await process(self.adapter, request, turn)
+        except Exception:
+            # process() answers every failure it knows; anything else came from reading an
+            # unusual body (a JSON nesting too deep to parse), the sender's problem, not ours.
+            log.warning("teams: could not read a request", exc_info=True)
+            response = web.json_response({"error": "expected a Bot Framework activity"}, status=400)
         kind = seen.kind if response.status < 400 else f"refused:{response.status}"
         self.metrics.requests.labels(platform="teams", kind=kind).inc()
         self.metrics.ack_seconds.labels(platform="teams", kind=kind).observe(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -35,6 +36,12 @@ log = logging.getLogger(__name__)
 PLATFORM = "teams"
 PERSONAL = "personal"
 THREAD_MARK = ";messageid="
+# Teams' conversation ids are well under 200 characters; a longer one is no conversation
+# Teams made, would only fail in the delivery, and might not fit the key column (300).
+MAX_CONVERSATION_ID = 280
+# What no database stores: NUL (PostgreSQL refuses it) and lone surrogates (not encodable).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_SERVICE_URL = re.compile(r"^https?://[\x21-\x7e]{1,500}$")
 # Whether someone is marked unreachable is read again after this many seconds: another
 # replica's delivery may have marked them since.
 REACHABLE_RECHECK_SECONDS = 60.0
@@ -42,6 +49,25 @@ REACHABLE_RECHECK_SECONDS = 60.0
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
+
+
+def clean(text: str) -> str:
+    """Text any database takes: what none can store becomes U+FFFD."""
+    return _UNSTORABLE.sub("\ufffd", text)
+
+
+def clean_activity(activity: Activity) -> None:
+    """Cleans, in place, every string of the activity this adapter reads or stores."""
+    for part, names in (
+        (activity, ("id", "text", "name", "action", "reply_to_id")),
+        (activity.conversation, ("id", "conversation_type", "name")),
+        (activity.from_property, ("id", "name", "aad_object_id")),
+        (activity.recipient, ("id", "name")),
+    ):
+        for name in names:
+            value = getattr(part, name, None) if part is not None else None
+            if isinstance(value, str) and _UNSTORABLE.search(value):
+                setattr(part, name, clean(value))
 
 
 def tenant_of(activity: Activity) -> str:
@@ -124,7 +150,11 @@ class References:
 
     async def remember(self, activity: Activity, identity: str) -> None:
         reference = reference_of(activity)
-        if not reference.get("serviceUrl"):
+        # Only the Bot Connector's own address is worth keeping (checked against the token,
+        # when there is one); anything else would only fail later, in the delivery.
+        if not _SERVICE_URL.match(str(reference.get("serviceUrl") or "")):
+            return
+        if len(_text(activity.conversation.id)) > MAX_CONVERSATION_ID:
             return
         # key → (reference, what must differ for it to be written again)
         whole = json.dumps(reference, sort_keys=True, default=str)
@@ -132,7 +162,12 @@ class References:
         if is_personal(activity):
             wanted[person_key(identity)] = reference, whole
         elif conversation_id(activity):
-            wanted[channel_key(conversation_id(activity))] = reference, whole
+            # Without whoever wrote last: a busy channel then costs no writes either.
+            shared = {k: v for k, v in reference.items() if k != "user"}
+            wanted[channel_key(conversation_id(activity))] = (
+                shared,
+                json.dumps(shared, sort_keys=True, default=str),
+            )
         if tenant := tenant_of(activity):
             # Only the serviceUrl matters there: a new person's message need not rewrite it.
             wanted[tenant_key(tenant)] = reference, str(reference["serviceUrl"])

@@ -227,6 +227,20 @@ async def test_triage_goes_to_the_channel_and_a_thread_reply_into_its_thread(
     assert [c.conversation for c in fake.posted()] == [TRIAGE, thread]
 
 
+async def test_triage_reaches_a_channel_nobody_wrote_in_through_the_tenant(
+    core: Core, fake: FakeTeams
+) -> None:
+    """Teams announces an installation in the team's General channel, so the triage
+    channel may have no reference of its own yet: the tenant's service URL reaches it."""
+    general = fake.activities(APP_ID).channel_message(
+        ANA, "hi", team_id="19:team@thread.tacv2", channel_id="19:team@thread.tacv2"
+    )
+    await remember(core.db, f"tenant:teams:{TENANT}", reference(general))
+    posted = await teams(core).deliver(outgoing("triage"))
+    assert isinstance(posted, Sent) and posted.address["conversation"] == TRIAGE
+    assert [c.conversation for c in fake.posted()] == [TRIAGE]
+
+
 # --- refusals ----------------------------------------------------------------------------
 
 
