@@ -127,9 +127,10 @@ def _configuration(settings: TeamsSettings) -> SimpleNamespace:
         OAUTH_URL=AuthenticationConstants.OAUTH_URL,
         TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL=settings.openid_metadata_url
         or AuthenticationConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL,
-        TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL=(
-            AuthenticationConstants.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL
-        ),
+        # Tokens in the emulator's shape are checked against the same keys when tests (or
+        # a sovereign cloud) move them; the public cloud's are Microsoft's.
+        TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL=settings.openid_metadata_url
+        or AuthenticationConstants.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL,
         CALLER_ID=CallerIdConstants.public_azure_channel,
     )
 
