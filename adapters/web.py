@@ -133,6 +133,9 @@ async def _stop(app: web.Application) -> None:
             await asyncio.wait_for(task, timeout=10)
         except (TimeoutError, asyncio.CancelledError):
             task.cancel()
+    for delivery in core.deliveries.values() if core is not None else ():
+        if (close := getattr(delivery, "close", None)) is not None:  # its kept connections
+            await close()
     if runtime.http is not None:
         await runtime.http.close()
     await runtime.db.dispose()

@@ -96,7 +96,8 @@ class Delivery(Protocol):
     which are then kept exactly, and `across: tuple[Window, ...]`, what it publishes for all
     conversations together (Teams: 50 a second); beyond those, the limit across conversations
     is learned (see `Pace`).
-    A delivery's `has_triage` says whether IT works on its platform (a triage channel).
+    A delivery's `has_triage` says whether IT works on its platform (a triage channel); an
+    `async close()`, if it has one, is called once the dispatcher has stopped.
     """
 
     async def deliver(self, message: Outgoing) -> Result: ...

@@ -14,6 +14,7 @@ conversation makes only that conversation wait.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import OrderedDict, deque
 from dataclasses import dataclass
@@ -97,7 +98,11 @@ class Pace:
         # Published limits across all conversations, kept exactly like a conversation's (a
         # sliding window lets a burst go at once); the learned rate still applies on top.
         self.across = across
-        self._all_sent: deque[float] = deque(maxlen=max((w.count for w in across), default=1))
+        # When each of the latest messages went, in order: booked, then moved to when it was
+        # taken (a message booked for now may reach the platform a while later, behind
+        # others on a busy machine: the platform counts it when it arrives).
+        self._all_sent: list[float] = []
+        self._all_keep = max((w.count for w in across), default=0)
         # Messages a second across conversations; None until the platform first refuses.
         self.rate: float | None = None
         self.paused_until = 0.0
@@ -143,8 +148,20 @@ class Pace:
             self._next = at + 1.0 / self.rate
         self._remember(destination, at)
         if self.across:
-            self._all_sent.append(at)
+            self._count_across(at)
         return Booking(at, destination, paced=paced, made=now)
+
+    def _count_across(self, at: float) -> None:
+        bisect.insort(self._all_sent, at)
+        if len(self._all_sent) > 2 * self._all_keep:
+            del self._all_sent[: len(self._all_sent) - self._all_keep]
+
+    def _uncount_across(self, at: float) -> bool:
+        found = bisect.bisect_left(self._all_sent, at)
+        if found < len(self._all_sent) and self._all_sent[found] == at:
+            del self._all_sent[found]
+            return True
+        return False
 
     def _across_ready(self) -> float:
         ready = 0.0
@@ -194,6 +211,8 @@ class Pace:
 
     def accepted(self, now: float, booking: Booking) -> None:
         self._accepted.append(now)
+        if self.across and self._uncount_across(booking.at):
+            self._count_across(max(now - self.MARGIN, booking.at))
         if self.rate is None or not booking.paced or booking.made < self._cut_at:
             return
         # Each message taken at the rate is 1/rate seconds of proof that it holds.
@@ -212,8 +231,7 @@ class Pace:
         sent = self._sent.get(booking.destination)
         if sent and booking.at in sent:  # it was not taken: it does not count against it
             sent.remove(booking.at)
-        if booking.at in self._all_sent:
-            self._all_sent.remove(booking.at)
+        self._uncount_across(booking.at)
         if self._conversation_busy(now, booking):
             self._dest_paused[booking.destination] = now + retry_after
             if not self.windows:  # its limit is not published: keep to what it said

@@ -27,6 +27,7 @@ from botbuilder.schema import (
     ConversationReference,
     ErrorResponseException,
 )
+from botframework.connector import ConnectorClient
 from msrest.exceptions import ClientRequestError, DeserializationError
 
 from adapters.core import Core
@@ -72,6 +73,14 @@ class TeamsDelivery:
         self.core = core
         # Passed on every call: an empty one is the SDK's "anonymous", for the emulator only.
         self.app_id = settings.app_id or ""
+        # One Bot Connector client per service URL, kept: made per message (as the SDK's
+        # continue_conversation does) a client costs more CPU than the send itself.
+        self._connectors: dict[str, ConnectorClient] = {}
+
+    async def close(self) -> None:
+        for client in self._connectors.values():
+            await client.__aexit__(None, None, None)
+        self._connectors.clear()
 
     @property
     def has_triage(self) -> bool:
@@ -203,8 +212,22 @@ class TeamsDelivery:
 
     # --- sending --------------------------------------------------------------------------
 
+    async def _connector(self, service_url: str) -> ConnectorClient:
+        client = self._connectors.get(service_url)
+        if client is None:
+            claims = self.adapter.create_claims_identity(self.app_id)
+            factory = self.adapter.bot_framework_authentication.create_connector_factory(claims)
+            client = self._connectors[service_url] = await factory.create(service_url, None)
+        return client
+
     async def _send(self, reference: ConversationReference, activity: Activity) -> Sent:
-        response = await self._continue(reference, lambda context: context.send_activity(activity))
+        # Proactive: a new message in the conversation (not a reply to some activity).
+        activity = TurnContext.apply_conversation_reference(activity, reference)
+        activity.reply_to_id = None
+        client = await self._connector(reference.service_url)
+        response = await client.conversations.send_to_conversation(
+            reference.conversation.id, activity
+        )
         conversation = reference.conversation
         return Sent(
             {
@@ -221,22 +244,19 @@ class TeamsDelivery:
         reference = ConversationReference(
             channel_id=CHANNEL, service_url=where["service_url"], conversation=conversation
         )
+        activity = TurnContext.apply_conversation_reference(activity, reference)
         activity.id = str(where["message"])
+        activity.reply_to_id = None
+        client = await self._connector(reference.service_url)
         try:
-            await self._continue(reference, lambda context: context.update_activity(activity))
+            await client.conversations.update_activity(
+                reference.conversation.id, activity.id, activity
+            )
         except ErrorResponseException as error:
             if _status(error) != 404:
                 raise
             return False
         return True
-
-    async def _continue(
-        self, reference: ConversationReference, work: Callable[[TurnContext], Awaitable[T]]
-    ) -> T:
-        return await self._turn(
-            lambda run: self.adapter.continue_conversation(reference, run, bot_app_id=self.app_id),
-            work,
-        )
 
     async def _turn(
         self,
