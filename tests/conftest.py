@@ -6,6 +6,7 @@ every database test a second time on PostgreSQL.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import AsyncIterator, Iterator
 
@@ -28,6 +29,17 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         if name.startswith(_OUR_VARIABLES) and name != "CXBOT_TEST_POSTGRES_URL":
             monkeypatch.delenv(name, raising=False)
     yield
+
+
+@pytest.fixture(autouse=True)
+def root_logging() -> Iterator[None]:
+    """`cxbot` commands run in a test set up the root logger for a terminal; put back what
+    pytest had, or later tests log to a stream that was closed with the test's capture."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture(params=BACKENDS)
