@@ -16,13 +16,10 @@ Bar: 0 lost, 0 duplicates, at most 1.1x.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
@@ -32,7 +29,7 @@ from adapters.core import build_core
 from adapters.teams.auth import build_adapter
 from adapters.teams.delivery import TeamsDelivery
 from adapters.teams.settings import TeamsSettings
-from bench.common import machine
+from bench.fanout import Row, shapes_main
 from bench.limiters import AllOf, Limiter, PerChannel, SlidingWindow, TokenBucket, floor
 from bench.limiters import teams_conversation as per_conversation
 from bot.people import teams_identity
@@ -41,7 +38,6 @@ from bot.views import Card, dump_card
 from storage import outbox
 from storage import people as people_store
 from storage.db import Database
-from storage.migrate import migrate
 from storage.models import CardRef, ConversationRecord, OutboxMessage
 from tests.e2e.fake_teams import FakeTeams
 from tests.e2e.teams_activities import TeamsUser
@@ -71,22 +67,6 @@ SHAPES = [
         lambda: AllOf([TokenBucket(50, burst=10), PerChannel(per_conversation)]),
     ),
 ]
-
-
-@dataclass
-class Row:
-    shape: Shape
-    database: str
-    writes: int
-    floor: float
-    elapsed: float
-    lost: int
-    duplicates: int
-    refused: int
-
-    @property
-    def ratio(self) -> float:
-        return self.elapsed / self.floor
 
 
 async def run_shape(shape: Shape, messages: int, url: str) -> Row:
@@ -176,53 +156,15 @@ async def _empty(db: Database) -> None:
         await session.execute(delete(ConversationRecord).where(mine))
 
 
-async def run(args: argparse.Namespace) -> list[Row]:
-    wanted = {s.strip() for s in args.shapes.split(",")} if args.shapes else None
-    rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        url = args.database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
-        db = Database(url)
-        await migrate(db)
-        await db.dispose()
-        for shape in SHAPES:
-            if wanted is None or shape.name in wanted:
-                rows.append(await run_shape(shape, args.messages, url))
-                print(_line(rows[-1]), flush=True)
-    return rows
-
-
-def _line(row: Row) -> str:
-    return (
-        f"| {row.shape.name} | {row.database} | {row.writes} | {row.floor:.2f} s | "
-        f"{row.elapsed:.2f} s | {row.ratio:.2f}x | {row.lost} | {row.duplicates} | "
-        f"{row.refused} |"
-    )
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--messages", type=int, default=200, help="DMs, one per person")
-    parser.add_argument("--shapes", default="", help="comma-separated names; default: all")
-    parser.add_argument(
-        "--database-url",
-        default="",
-        help="a scratch database (its outbox is emptied); default: a new SQLite file",
-    )
-    args = parser.parse_args()
-    database = "PostgreSQL" if args.database_url.startswith("postgresql") else "SQLite"
-    print(f"{machine()}; {database}; {args.messages} DMs to as many Teams conversations")
-    for shape in SHAPES:
-        print(f"  {shape.name}: {shape.what}")
-    print("| shape | database | accepted | floor | elapsed | ratio | lost | duplicates | 429s |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    rows = asyncio.run(run(args))
-    worst = max(rows, key=lambda r: r.ratio)
-    lost = sum(r.lost for r in rows)
-    duplicates = sum(r.duplicates for r in rows)
-    verdict = "meets" if lost == 0 and duplicates == 0 and worst.ratio <= BAR else "MISSES"
-    print(
-        f"Teams fan-out: {lost} lost, {duplicates} duplicates, worst {worst.ratio:.2f}x the "
-        f"floor ({worst.shape.name}) ({verdict} the bar: 0 lost, {BAR}x)"
+    shapes_main(
+        description=__doc__.split("\n\n")[0],
+        shapes=SHAPES,
+        run_shape=run_shape,
+        messages=200,
+        what="DMs to as many Teams conversations",
+        headline="Teams fan-out",
+        columns="| shape | database | accepted |",
     )
 
 
