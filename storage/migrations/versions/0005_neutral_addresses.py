@@ -25,31 +25,50 @@ branch_labels = None
 depends_on = None
 
 _BATCH = 1000
+# The two tables as this migration sees them, old columns and new.
+_CARDS = sa.table(
+    "cards",
+    sa.column("card_key", sa.String),
+    sa.column("platform", sa.String),
+    sa.column("channel", sa.String),
+    sa.column("message_id", sa.String),
+    sa.column("address", sa.JSON),
+)
+_OUTBOX = sa.table(
+    "outbox",
+    sa.column("id", sa.Integer),
+    sa.column("message_ref", sa.String),
+    sa.column("sent_to", sa.JSON),
+    sa.column("card_key", sa.String),
+    sa.column("platform", sa.String),
+)
+
+
+def _address(channel: str, message: str) -> dict[str, str]:
+    return {"conversation": channel, "message": message}
+
+
+def _write(bind: sa.Connection, table: sa.TableClause, key: str, column: str, rows: list) -> None:
+    """Sets `column` to each row's value, by `key`, a batch of rows per statement."""
+    statement = (
+        table.update()
+        .where(table.c[key] == sa.bindparam("row_key"))
+        .values({column: sa.bindparam("row_value")})
+    )
+    for start in range(0, len(rows), _BATCH):
+        bind.execute(
+            statement,
+            [{"row_key": k, "row_value": v} for k, v in rows[start : start + _BATCH]],
+        )
 
 
 def upgrade() -> None:
     bind = op.get_bind()
+    cards, outbox = _CARDS, _OUTBOX
     with op.batch_alter_table("cards", schema=None) as batch_op:
         batch_op.add_column(sa.Column("address", sa.JSON(), nullable=True))
-    cards = sa.table(
-        "cards",
-        sa.column("card_key", sa.String),
-        sa.column("platform", sa.String),
-        sa.column("channel", sa.String),
-        sa.column("message_id", sa.String),
-        sa.column("address", sa.JSON),
-    )
-    rows = bind.execute(sa.select(cards.c.card_key, cards.c.channel, cards.c.message_id)).all()
-    for start in range(0, len(rows), _BATCH):
-        bind.execute(
-            cards.update()
-            .where(cards.c.card_key == sa.bindparam("key"))
-            .values(address=sa.bindparam("new_address")),
-            [
-                {"key": key, "new_address": {"conversation": channel, "message": message}}
-                for key, channel, message in rows[start : start + _BATCH]
-            ],
-        )
+    found = bind.execute(sa.select(cards.c.card_key, cards.c.channel, cards.c.message_id)).all()
+    _write(bind, cards, "card_key", "address", [(k, _address(c, m)) for k, c, m in found])
     with op.batch_alter_table("cards", schema=None) as batch_op:
         batch_op.alter_column("address", existing_type=sa.JSON(), nullable=False)
         batch_op.drop_column("channel")
@@ -57,32 +76,13 @@ def upgrade() -> None:
 
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.add_column(sa.Column("sent_to", sa.JSON(), nullable=True))
-    outbox = sa.table(
-        "outbox",
-        sa.column("id", sa.Integer),
-        sa.column("message_ref", sa.String),
-        sa.column("sent_to", sa.JSON),
-        sa.column("card_key", sa.String),
-        sa.column("platform", sa.String),
-    )
     sent = bind.execute(
         sa.select(outbox.c.id, outbox.c.message_ref).where(outbox.c.message_ref.is_not(None))
     ).all()
-    for start in range(0, len(sent), _BATCH):
-        bind.execute(
-            outbox.update()
-            .where(outbox.c.id == sa.bindparam("row"))
-            .values(sent_to=sa.bindparam("new_sent_to")),
-            [
-                {
-                    "row": row,
-                    "new_sent_to": dict(
-                        zip(("conversation", "message"), ref.split("/", 1), strict=False)
-                    ),
-                }
-                for row, ref in sent[start : start + _BATCH]
-            ],
-        )
+    # Sent messages were recorded as "<channel>/<message id>".
+    _write(
+        bind, outbox, "id", "sent_to", [(i, _address(*ref.partition("/")[::2])) for i, ref in sent]
+    )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_column("message_ref")
 
@@ -122,14 +122,7 @@ def downgrade() -> None:
     op.drop_table("conversations")
     op.drop_table("people")
     bind = op.get_bind()
-    cards = sa.table(
-        "cards",
-        sa.column("card_key", sa.String),
-        sa.column("platform", sa.String),
-        sa.column("channel", sa.String),
-        sa.column("message_id", sa.String),
-        sa.column("address", sa.JSON),
-    )
+    cards = _CARDS
     with op.batch_alter_table("cards", schema=None) as batch_op:
         batch_op.add_column(sa.Column("channel", sa.String(200), nullable=True))
         batch_op.add_column(sa.Column("message_id", sa.String(200), nullable=True))
