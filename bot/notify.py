@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -82,6 +83,20 @@ class UsualTime:
         return self._known[1]
 
 
+async def names_on_card(
+    *, session: AsyncSession, request: Request, entries: Iterable[TimelineEntry]
+) -> dict[str, str]:
+    """The names of everyone a request's card shows: requester, assignee, who did what."""
+    return await people_store.names_of(
+        session=session,
+        identities=[
+            request.requester,
+            *([request.assignee] if request.assignee else []),
+            *(entry.actor for entry in entries),
+        ],
+    )
+
+
 class Notifier:
     """The cards and messages a change causes: the requester's tracking card on their own
     platform, a triage card on each platform IT works on, and a DM to everyone following.
@@ -109,14 +124,7 @@ class Notifier:
                 session=session, request_id=request.id, public_only=False
             )
             await outbox.supersede_updates(session=session, card_keys=[tracking, *triage.values()])
-        names = await people_store.names_of(
-            session=session,
-            identities=[
-                request.requester,
-                *([request.assignee] if request.assignee else []),
-                *(entry.actor for entry in everything),
-            ],
-        )
+        names = await names_on_card(session=session, request=request, entries=everything)
         public = [entry for entry in everything if entry.public]
         platform, target = person_target(request.requester)
         await upsert(

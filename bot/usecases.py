@@ -143,14 +143,7 @@ class Requests:
                 session=session, request_id=request.id, public_only=not person.is_staff
             )
             usual = await self.notify.usual.seconds(session)
-            names = await people_store.names_of(
-                session=session,
-                identities=[
-                    request.requester,
-                    *([request.assignee] if request.assignee else []),
-                    *(entry.actor for entry in entries),
-                ],
-            )
+            names = await notify.names_on_card(session=session, request=request, entries=entries)
         return cards.tracking_card(
             request,
             entries,
