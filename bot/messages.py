@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from bot.views import command as c
 
-# Commands are marked with `c(...)` and written the way a person types them to the bot in a
-# chat (`track …`); each platform shows them its own way (Slack as `/track …`).
+# Every word here is plain text. A command a person can type is marked with c(...) and
+# written as typed in a chat with the bot (track reopen IT-7K3QX4); how it looks is up to each
+# renderer.
 
 # Opening a request
 RECEIVED_TITLE = "We've got your request"
