@@ -20,7 +20,7 @@ from aiohttp import web
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
-from adapters import logs
+from adapters import export, logs
 from adapters.slack.settings import SlackSettings
 from adapters.teams.settings import TeamsSettings
 from bot.people import (
@@ -76,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     package.add_argument(
         "--out", default="cxbot-teams.zip", help="where to write it (a file, or a folder)"
     )
+    export.add_parser(commands)
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")
     chat.add_argument(
         "--as",
@@ -131,6 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_outbox(settings, args))
         if args.command == "chat":
             return asyncio.run(_chat(settings, args.identity))
+        if args.command == "export":
+            return asyncio.run(export.run(args, database=lambda: _database(settings)))
     except KeyboardInterrupt:
         return 130
     except OSError as error:

@@ -6,8 +6,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from bot.delivery.dispatch import Delivery, Dispatcher
 from bot.desk import Desk
-from bot.dispatch import Delivery, Dispatcher
 from bot.people import Directory
 from bot.settings import Settings
 from storage.db import Database

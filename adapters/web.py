@@ -18,9 +18,10 @@ from adapters.slack.mount import mount as mount_slack
 from adapters.slack.settings import SlackSettings
 from adapters.teams.mount import mount as mount_teams
 from adapters.teams.settings import TeamsSettings
-from bot.housekeeping import Housekeeping
-from bot.scheduler import Job, Scheduler
+from bot.jobs.housekeeping import Housekeeping
+from bot.jobs.scheduler import Job, Scheduler
 from bot.settings import Settings
+from storage import charts as chart_store
 from storage import outbox
 from storage.db import Database
 from storage.migrate import is_current, migrate
@@ -70,6 +71,7 @@ def create_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
+    app.router.add_get("/charts/{token:[A-Za-z0-9_-]+}.png", chart)
     app.on_startup.append(_start)
     app.on_cleanup.append(_stop)
     return app
@@ -166,6 +168,22 @@ async def readyz(request: web.Request) -> web.Response:
     body["status"] = "ready" if not problems else "not ready"
     body["problems"] = problems
     return web.json_response(body, status=200 if not problems else 503)
+
+
+async def chart(request: web.Request) -> web.Response:
+    """A chart a card shows (see storage/charts.py); whoever has the token may see it."""
+    runtime = request.app[RUNTIME]
+    try:
+        async with runtime.db.read() as session:
+            png = await chart_store.png(session=session, token=request.match_info["token"])
+    except Exception as error:
+        log.warning("charts: could not read a chart: %s", error)
+        return web.Response(status=503, text="Try again in a moment.")
+    if png is None:
+        raise web.HTTPNotFound()
+    # Private: the chart is one team's ratings, never for a shared cache.
+    headers = {"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"}
+    return web.Response(body=png, content_type="image/png", headers=headers)
 
 
 async def metrics(request: web.Request) -> web.Response:

@@ -675,8 +675,9 @@ async def parts(args: argparse.Namespace) -> None:
     from sqlalchemy import select
 
     from adapters.slack.render import render_blocks, render_text
-    from bot import cards
+    from bot.cx import cards as cx_cards
     from bot.desk import Desk
+    from bot.requests import cards
     from bot.settings import Settings
     from storage import requests as store
     from storage.models import Request
@@ -706,7 +707,7 @@ async def parts(args: argparse.Namespace) -> None:
         async with db.read() as session:
             request = await store.get_by_code(session=session, code=rated)
         assert request is not None
-        rating = cards.rating_card(request, {"quality": 3})
+        rating = cx_cards.rating_card(request, {"quality": 3})
         log = AnswerLog()
         await log.start()
         http = aiohttp.ClientSession()
@@ -730,7 +731,7 @@ async def parts(args: argparse.Namespace) -> None:
             )
             await _cost(
                 "tap: saving it, the card into the outbox (Desk.press)",
-                lambda: desk.press(user, cards.RATE, _tap_value(rated, next(taps))),
+                lambda: desk.press(user, cx_cards.RATE, _tap_value(rated, next(taps))),
             )
             await _cost(
                 "tap: rendering the rating card (Block Kit)", lambda: _now(rendered, rating)

@@ -38,8 +38,8 @@ from bench.limiters import (
     floor,
     teams_conversation,
 )
-from bot.dispatch import Dispatcher
-from bot.pace import TEAMS_PER_CONVERSATION, Window
+from bot.delivery.dispatch import Dispatcher
+from bot.delivery.pace import TEAMS_PER_CONVERSATION, Window
 from bot.settings import Settings
 from storage.db import Database
 from storage.migrate import migrate

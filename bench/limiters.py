@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from bot.pace import TEAMS_PER_CONVERSATION
+from bot.delivery.pace import TEAMS_PER_CONVERSATION
 
 
 class Limiter(Protocol):

@@ -22,11 +22,11 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bench.common import machine
-from bot.codes import code_for
+from bot.cx.dimensions import DIMENSIONS, PERIODS
+from bot.cx.surveys import Surveys
 from bot.people import Person, Role
-from bot.ratings import DIMENSIONS, PERIODS
+from bot.requests.codes import code_for
 from bot.settings import Settings
-from bot.surveys import Surveys
 from storage import bulk
 from storage.db import Database
 from storage.migrate import migrate

@@ -14,15 +14,18 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 
-from bot import cards, codes, notify
 from bot import messages as m
+from bot import views
+from bot.cx import cards as cx_cards
+from bot.cx.surveys import Surveys
+from bot.delivery import notify
 from bot.errors import BadInput, CxbotError, NotAllowed
 from bot.people import Person, Role, valid_identity
 from bot.reply import NOTHING, Reply
+from bot.requests import cards, codes
+from bot.requests.statuses import Status
+from bot.requests.usecases import LISTINGS, Requests
 from bot.settings import Settings
-from bot.statuses import Status
-from bot.surveys import Surveys
-from bot.usecases import LISTINGS, Requests
 from bot.views import Card
 from storage import events as event_store
 from storage import roles as role_store
@@ -102,7 +105,7 @@ class Desk:
             cards.REOPEN: self._reopen,
             cards.SHOW: self._show,
             cards.UPDATE: self._open_form,
-            cards.RATE: self._rate,
+            cx_cards.RATE: self._rate,
         }
 
     async def person(self, identity: str) -> Person:
@@ -188,7 +191,7 @@ class Desk:
         try:
             return await work(await self.person(identity))
         except CxbotError as error:
-            return Reply(card=cards.message(error.message), problem=True)
+            return Reply(card=views.message(error.message), problem=True)
 
     def _route(self, text: str) -> tuple[str, Handler | None, str]:
         """What `/track <text>` asks for: mine, help, a word's usage, a list, show, open, one
@@ -255,15 +258,15 @@ class Desk:
             return Reply(card=await self.requests.mine(person))
         if text.lower() in ("help", "?", "hi", "hello"):
             return self._help(person)
-        return Reply(card=cards.message(m.CHAT_HINT))
+        return Reply(card=views.message(m.CHAT_HINT))
 
     def _help(self, person: Person) -> Reply:
         text = m.HELP_TEXT + (m.HELP_STAFF if person.can_work else "")
-        return Reply(card=cards.message(text, title=m.HELP_TITLE, fallback=m.HELP_TITLE))
+        return Reply(card=views.message(text, title=m.HELP_TITLE, fallback=m.HELP_TITLE))
 
     def _usage(self, word: str) -> Reply:
         """A command word typed without what it needs: how to use it, with an example."""
-        return Reply(card=cards.message(m.WORD_HELP[word]))
+        return Reply(card=views.message(m.WORD_HELP[word]))
 
     async def _summary(self, person: Person, text: str) -> Reply:
         return Reply(card=await self.surveys.summary(person, text))
@@ -273,7 +276,7 @@ class Desk:
     async def _open(self, person: Person, text: str) -> Reply:
         request = await self.requests.open(person, text)
         return Reply(
-            card=cards.message(m.RECEIVED_ACK.format(code=request.code), title=m.RECEIVED_TITLE)
+            card=views.message(m.RECEIVED_ACK.format(code=request.code), title=m.RECEIVED_TITLE)
         )
 
     async def _show(self, person: Person, text: str) -> Reply:
@@ -282,7 +285,7 @@ class Desk:
     async def _take(self, person: Person, text: str) -> Reply:
         request, changed = await self.requests.take(person, _split(text)[0])
         words = m.TOOK if changed else m.ALREADY_YOURS
-        return Reply(card=cards.message(words.format(code=request.code)))
+        return Reply(card=views.message(words.format(code=request.code)))
 
     async def _update(self, person: Person, text: str) -> Reply:
         typed, rest = _split(text)
@@ -291,26 +294,26 @@ class Desk:
         if not rest:
             raise BadInput(m.UPDATE_NEEDS_TEXT.format(code=typed[:20]))
         request = await self.requests.update(person, typed, rest)
-        return Reply(card=cards.message(m.UPDATED.format(code=request.code)))
+        return Reply(card=views.message(m.UPDATED.format(code=request.code)))
 
     async def _resolve(self, person: Person, text: str) -> Reply:
         typed, note = _split(text)
         request, asked = await self.requests.resolve(person, typed, note)
         words = m.RESOLVED_ACK if asked else m.RESOLVED_NO_SURVEY
-        return Reply(card=cards.message(words.format(code=request.code)))
+        return Reply(card=views.message(words.format(code=request.code)))
 
     async def _reopen(self, person: Person, text: str) -> Reply:
         typed, note = _split(text)
         request = await self.requests.reopen(person, typed, note)
-        return Reply(card=cards.message(m.REOPENED_ACK.format(code=request.code)))
+        return Reply(card=views.message(m.REOPENED_ACK.format(code=request.code)))
 
     async def _follow(self, person: Person, text: str) -> Reply:
         request = await self.requests.follow(person, _split(text)[0])
-        return Reply(card=cards.message(m.FOLLOWING.format(code=request.code)))
+        return Reply(card=views.message(m.FOLLOWING.format(code=request.code)))
 
     async def _unfollow(self, person: Person, text: str) -> Reply:
         request = await self.requests.follow(person, _split(text)[0], on=False)
-        return Reply(card=cards.message(m.NOT_FOLLOWING.format(code=request.code)))
+        return Reply(card=views.message(m.NOT_FOLLOWING.format(code=request.code)))
 
     async def _cc(self, person: Person, text: str) -> Reply:
         typed, rest = _split(text)
@@ -333,4 +336,4 @@ class Desk:
     ) -> Reply:
         status = Status(choice) if choice in Status.__members__.values() else None
         request = await self.requests.update(person, value, text, status)
-        return Reply(card=cards.message(m.UPDATED.format(code=request.code)))
+        return Reply(card=views.message(m.UPDATED.format(code=request.code)))

@@ -267,3 +267,22 @@ TEAMS_APP = {
     "cx-summary": "For team leads: how IT is doing, from people's ratings",
     "help": "What I can do and how to ask",
 }
+
+
+# --- A picture (the summary's chart) ---
+CHART_TITLE = "Ratings by week"
+CHART_ALT = (
+    "Chart of the average rating each week for {dimensions}: {weeks} {week_word}"
+    " from {first} to {last}"
+)
+CHART_ALT_EMPTY = "Chart of the average rating each week for {dimensions}: no weeks yet"
+CHART_WEEK = "week"
+CHART_WEEKS = "weeks"
+CHART_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")  # fmt: skip
+# Teams, when the chart cannot travel with the card.
+CHART_LEFT_OUT = "The chart is left out here: it is too big to send in a chat message."
+# Slack: the chart of a /cx-summary answer arrives in the lead's direct messages.
+CHART_FOR_SUMMARY = "The chart for the summary you asked for."
+# The console cannot show pictures.
+CHART_IN_WORDS = "({alt})"

@@ -5,13 +5,17 @@ They hold no platform secret: each platform reads its own (adapters/<platform>/s
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # The URL schemes a person may write, and the async driver each one means.
 _DATABASE_DRIVERS = {
@@ -42,6 +46,25 @@ class Settings(BaseSettings):
     survey_open_days: int = Field(14, ge=1, validation_alias=_env("CXBOT_SURVEY_OPEN_DAYS"))
     # Someone asked to rate within this many days is not asked again (survey fatigue).
     survey_cooldown_days: int = Field(7, ge=0, validation_alias=_env("CXBOT_SURVEY_COOLDOWN_DAYS"))
+    # The share of resolved requests whose requester is asked to rate (1 = all; 0.2 on a
+    # large team asks one in five). Those left out are counted in the response rate.
+    survey_sample_rate: float = Field(
+        1.0, gt=0, le=1, validation_alias=_env("CXBOT_SURVEY_SAMPLE_RATE")
+    )
+    # A technician's own row in the summary appears from this many ratings (privacy: fewer
+    # would let a lead guess who gave them).
+    summary_min_ratings: int = Field(5, ge=1, validation_alias=_env("CXBOT_SUMMARY_MIN_RATINGS"))
+    # Leads' digests and reminders go out in this time zone (an IANA name, e.g. Europe/Paris).
+    timezone: str = Field("UTC", validation_alias=_env("CXBOT_TIMEZONE"))
+    # The weekly digest: day and time (24-hour, in CXBOT_TIMEZONE); off with CXBOT_WEEKLY_DIGEST=0.
+    weekly_digest: bool = Field(True, validation_alias=_env("CXBOT_WEEKLY_DIGEST"))
+    digest_day: str = Field("mon", validation_alias=_env("CXBOT_DIGEST_DAY"))
+    digest_time: str = Field("09:00", validation_alias=_env("CXBOT_DIGEST_TIME"))
+    # Every day at CXBOT_DIGEST_TIME, the new low scores of the day before (seed 003:
+    # "review results daily"). Open follow-ups are reminded daily whatever this says.
+    daily_low_scores: bool = Field(False, validation_alias=_env("CXBOT_DAILY_LOW_SCORES"))
+    # Once a quarter, everyone who had a request is asked about IT overall, anonymously.
+    quarterly_pulse: bool = Field(False, validation_alias=_env("CXBOT_QUARTERLY_PULSE"))
     # A resolved request closes itself this many days later unless reopened.
     close_after_days: int = Field(5, ge=1, validation_alias=_env("CXBOT_CLOSE_AFTER_DAYS"))
     # How often the timed jobs look for work, in seconds.
@@ -49,6 +72,10 @@ class Settings(BaseSettings):
     max_request_chars: int = Field(3000, ge=100, validation_alias=_env("CXBOT_MAX_REQUEST_CHARS"))
     # Sent and superseded messages are deleted this many days after they were written.
     keep_days: int = Field(14, ge=1, validation_alias=_env("CXBOT_KEEP_DAYS"))
+    # The address people's chat apps reach this server at (https://cxbot.example.com):
+    # Teams shows a card's chart by fetching it from `<this>/charts/<token>.png`. Unset,
+    # a chart travels inside the card when it fits, and is left out when it does not.
+    public_url: str | None = Field(None, validation_alias=_env("CXBOT_PUBLIC_URL"))
 
     # Outbox delivery.
     outbox_poll_seconds: float = Field(1.0, gt=0, validation_alias=_env("CXBOT_OUTBOX_POLL"))
@@ -75,6 +102,54 @@ class Settings(BaseSettings):
         except (ArgumentError, ValueError):
             raise ValueError(f"it cannot be read as a database URL; {_DATABASE_FORMS}") from None
         return url
+
+    @field_validator("public_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        value = (value or "").strip().rstrip("/")
+        if not value:
+            return None
+        address = urlsplit(value)
+        if address.scheme.lower() not in ("https", "http") or not address.netloc:
+            raise ValueError("it is not a web address; use https://your-server.example.com")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        value = value.strip()
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not a time zone; use a name like Europe/Paris"
+            ) from None
+        return value
+
+    @field_validator("digest_day")
+    @classmethod
+    def _known_day(cls, value: str) -> str:
+        day = value.strip().lower()[:3]
+        if day not in DAYS:
+            raise ValueError(f"{value!r} is not a day; use mon, tue, wed, thu, fri, sat or sun")
+        return day
+
+    @field_validator("digest_time")
+    @classmethod
+    def _known_time(cls, value: str) -> str:
+        try:
+            return time.fromisoformat(value.strip()).strftime("%H:%M")
+        except ValueError:
+            raise ValueError(f"{value!r} is not a time of day; use 24-hour HH:MM") from None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def digest_at(self) -> tuple[int, time]:
+        """The weekly digest's weekday (Monday is 0) and time of day, in `zone`."""
+        return DAYS.index(self.digest_day), time.fromisoformat(self.digest_time)
 
     @field_validator("log_level")
     @classmethod

@@ -84,8 +84,24 @@ class ItemList:
 
 
 @dataclass(frozen=True)
+class Image:
+    """A picture on a card (the summary's chart): the PNG, and words that stand for it.
+
+    Each platform shows it its own way (Slack: an uploaded file beside the message; Teams:
+    an image the server serves; the console: the words), never as bytes in the text.
+    """
+
+    png_base64: str
+    alt: str
+    name: str = "chart.png"
+    # A few words over the picture where a platform shows one (Slack's file title).
+    title: str = ""
+
+
+@dataclass(frozen=True)
 class Card:
-    """One message. Renderers show the parts in this order, skipping empty ones."""
+    """One message. Renderers show the parts in this order, skipping empty ones; the
+    `image`, when there is one, right after the fields."""
 
     title: str
     text: str = ""
@@ -97,6 +113,8 @@ class Card:
     footer: str = ""
     # What a notification or a screen reader says when it cannot show the card.
     fallback: str = ""
+    # Last so that cards made by position keep their meaning; shown after the fields.
+    image: Image | None = None
 
 
 @dataclass(frozen=True)
@@ -208,3 +226,18 @@ def _unread(given: Any, read: Any, path: str = "") -> list[str]:
             for lost in _unread(a, b, f"{path}[{n}]")
         ]
     return []
+
+
+# A notification shows one short line; the card itself carries the rest.
+_PLAIN_LIMIT = 150
+
+
+def plain_line(text: str, limit: int = _PLAIN_LIMIT) -> str:
+    """The first line of `text`, short enough for a notification."""
+    line = text.strip().split("\n", 1)[0].strip()
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def message(text: str, title: str = "", *, fallback: str = "") -> Card:
+    """Words for the person who acted; the notification line is the text's first line."""
+    return Card(title=title, text=text, fallback=plain_line(fallback or text))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
@@ -66,14 +66,86 @@ class RoleGrant(SQLModel, table=True):
 
 
 class Survey(SQLModel, table=True):
+    """One per resolved request: the rating card sent, or the reason it was not."""
+
     __tablename__ = "surveys"
-    __table_args__ = (Index("ix_surveys_requester_sent", "requester", "sent_at"),)
+    __table_args__ = (
+        Index("ix_surveys_requester_sent", "requester", "sent_at"),
+        Index("ix_surveys_sent_at", "sent_at"),
+        # The expiry job finds open surveys by when they close.
+        Index("ix_surveys_closed_closes", "closed_at", "closes_at"),
+    )
 
     request_id: int = Field(foreign_key="requests.id", primary_key=True)
     requester: str = Field(max_length=200)
     sent_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     closes_at: datetime = Field(sa_type=UTCDateTime)
     comment: str | None = Field(default=None, sa_type=Text)
+    comment_at: datetime | None = _when(nullable=True)
+    # Not sent, and why ("fatigue": asked recently; "sampled": left out by the sampling
+    # rate). Counted, so the response rate stays honest; None when the card went out.
+    skipped: str | None = Field(default=None, max_length=16)
+    # Leads see the scores and the comment, never who gave them.
+    anonymous: bool = False
+    # The first tap: a survey answered counts towards the response rate.
+    answered_at: datetime | None = _when(nullable=True)
+    reminded_at: datetime | None = _when(nullable=True)
+    # Set when the card stopped taking taps: it expired, or the request was reopened.
+    closed_at: datetime | None = _when(nullable=True)
+
+
+class SurveyCredit(SQLModel, table=True):
+    """Who worked a request, as it stood when its survey went out: the ratings are theirs,
+    even if the request is reassigned later."""
+
+    __tablename__ = "survey_credits"
+
+    request_id: int = Field(foreign_key="requests.id", primary_key=True)
+    technician: str = Field(max_length=200, primary_key=True, index=True)
+
+
+class FollowUp(SQLModel, table=True):
+    """A low rating (1 or 2 on any dimension), treated as an incident for the leads."""
+
+    __tablename__ = "follow_ups"
+    __table_args__ = (Index("ix_follow_ups_state_opened", "state", "opened_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="requests.id", unique=True)
+    # "open", "reaching" (a lead said they would reach out) or "resolved".
+    state: str = Field(default="open", max_length=16)
+    opened_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    owner: str | None = Field(default=None, max_length=200)
+    note: str = Field(default="", sa_type=Text)
+    resolved_at: datetime | None = _when(nullable=True)
+    reminded_at: datetime | None = _when(nullable=True)
+
+
+class PulseInvite(SQLModel, table=True):
+    """Who was asked in a quarter's pulse. The answers carry only the token, so leads (and
+    the summary) never tie an answer to a person."""
+
+    __tablename__ = "pulse_invites"
+
+    quarter: int = Field(primary_key=True)  # e.g. 20261 for the first quarter of 2026
+    identity: str = Field(max_length=200, primary_key=True)
+    token: str = Field(max_length=64, unique=True)
+    sent_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class PulseRating(SQLModel, table=True):
+    __tablename__ = "pulse_ratings"
+    __table_args__ = (
+        UniqueConstraint("token", "dimension", name="uq_pulse_ratings_one_per_dimension"),
+        Index("ix_pulse_ratings_quarter_dimension", "quarter", "dimension"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    quarter: int
+    token: str = Field(max_length=64)
+    dimension: str = Field(max_length=32)
+    score: int
+    rated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class Rating(SQLModel, table=True):
@@ -199,3 +271,15 @@ class ConversationRecord(SQLModel, table=True):
     platform: str = Field(max_length=16)
     reference: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ChartRecord(SQLModel, table=True):
+    """A chart the server serves at `/charts/<token>.png`, for cards that show it by address
+    (Teams fetches a card's images itself). The token is random and long: whoever has the
+    card may see the chart, nobody can guess one. Housekeeping deletes old ones."""
+
+    __tablename__ = "charts"
+
+    token: str = Field(max_length=64, primary_key=True)
+    png: bytes = Field(sa_type=LargeBinary)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

@@ -12,8 +12,8 @@ from adapters.console import words as w
 from adapters.console.board import TEAM, Board, Shown
 from adapters.console.people import name_of
 from adapters.console.render import buttons_line, changes, render_card, summary
-from bot.dispatch import Outgoing, Result, Sent
-from bot.notify import TRIAGE
+from bot.delivery.dispatch import Outgoing, Result, Sent
+from bot.delivery.targets import Op, Place, Target
 from bot.views import Card
 
 
@@ -46,9 +46,10 @@ class ConsoleDelivery:
                 self.out(item.line)
 
     async def deliver(self, message: Outgoing) -> Result:
-        owner = TEAM if message.target == TRIAGE else message.target.removeprefix("person:")
+        target = Target.parse(message.target)
+        owner = TEAM if target is None or target.place is not Place.PERSON else target.where
         known = (message.address or {}).get("message")
-        if message.op == "upsert" and known is not None:
+        if message.op == Op.UPSERT and known is not None:
             replaced = self.board.replace(known, message.card)
             if replaced is not None:
                 self._updated(owner, known, *replaced)

@@ -7,6 +7,7 @@ import re
 from adapters.console import words as w
 from adapters.console.board import Keys
 from adapters.console.people import name_of, names_in
+from bot import messages as m
 from bot.views import Card, Form, RatingRow, show_commands
 
 _CODE = re.compile(r"\bIT-[0-9A-Z]{6}\b")
@@ -75,6 +76,8 @@ def render_card(card: Card, keys: Keys | None = None) -> str:
         lines.append(clean(card.text))
     for field in card.fields:
         lines.append(f"{clean(field.label)}: {_person(field.value, field.person)}")
+    if card.image is not None:  # a terminal shows no pictures: the words that stand for it
+        lines.append(m.CHART_IN_WORDS.format(alt=clean(card.image.alt)))
     for group in card.lists:
         if group.title:
             lines.append(clean(group.title))

@@ -21,13 +21,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from adapters.slack import bolt_logs, senders
+from adapters.slack import bolt_logs, senders, uploads
 from adapters.slack.auth import BotIdentity
 from adapters.slack.names import Names
 from adapters.slack.render import action_name, render_blocks, render_modal, render_text
 from adapters.slack.text import decode, message_text
-from bot import cards
 from bot import messages as m
+from bot import views
 from bot.desk import Desk
 from bot.people import SlackOrganisations, slack_identity
 from bot.reply import Reply
@@ -234,10 +234,10 @@ class Listeners:
             # Slack signs a command once; the same body and timestamp again is a replay.
             if not await self.desk.first_delivery(_command_key(request, body)):
                 log.info("slack: a command was sent again; not doing it twice")
-                return _ephemeral(cards.message(m.ALREADY_GOT_THAT))
+                return _ephemeral(views.message(m.ALREADY_GOT_THAT))
             # A change is acknowledged once it is saved, so "it's in" is never a promise.
             reply = await self._track_as_sender(body)
-            return _ephemeral(reply.card or cards.message(m.SOMETHING_WRONG))
+            return _ephemeral(reply.card or views.message(m.SOMETHING_WRONG))
 
         await self._ack_command(ack, body, work)
 
@@ -249,8 +249,8 @@ class Listeners:
         await self._ack_in_time(
             ack,
             work,
-            failed=_ephemeral(cards.message(m.SOMETHING_WRONG)),
-            late=_ephemeral(cards.message(m.STILL_WORKING)),
+            failed=_ephemeral(views.message(m.SOMETHING_WRONG)),
+            late=_ephemeral(views.message(m.STILL_WORKING)),
             then=lambda payload: self._post(body, payload),
         )
 
@@ -258,36 +258,56 @@ class Listeners:
         identity = await self.senders.identity(senders.of_command(body))
         return await self.desk.summary(identity, decode(str(body.get("text") or "")))
 
-    async def summary(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def summary(
+        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient | None = None
+    ) -> None:
+        async def chart(card: Card) -> None:
+            # The answer is seen by the lead alone and cannot carry a file: the chart goes to
+            # their direct messages with the bot.
+            if card.image is not None and client is not None and body.get("user_id"):
+                user = str(body["user_id"])
+                await uploads.upload_to_person(
+                    client, card.image, user=user, comment=m.CHART_FOR_SUMMARY
+                )
+
         if body.get("response_url"):
             await ack()
-            self.later(self._answer_after(body, lambda: self._summary_as_sender(body)))
+            answer = self._answer_after(body, lambda: self._summary_as_sender(body), then=chart)
+            self.later(answer)
             return
 
         async def work() -> dict[str, Any]:
-            reply = await self._summary_as_sender(body)
-            return _ephemeral(reply.card or cards.message(m.SOMETHING_WRONG))
+            card = (await self._summary_as_sender(body)).card or views.message(m.SOMETHING_WRONG)
+            self.later(chart(card))
+            return _ephemeral(card)
 
         await self._ack_command(ack, body, work)
 
     async def _answer_after(
-        self, body: dict[str, Any], answer: Callable[[], Awaitable[Reply]]
+        self,
+        body: dict[str, Any],
+        answer: Callable[[], Awaitable[Reply]],
+        *,
+        then: Callable[[Card], Awaitable[None]] | None = None,
     ) -> None:
-        """Answers an acknowledged command through its response_url, politely on failure."""
+        """Answers an acknowledged command through its response_url, politely on failure;
+        `then` gets the card once the answer is posted."""
         async with self.after_ack:
             try:
-                card = (await answer()).card or cards.message(m.SOMETHING_WRONG)
+                card = (await answer()).card or views.message(m.SOMETHING_WRONG)
             except Exception:
                 log.exception("slack: could not answer a command")
-                card = cards.message(m.SOMETHING_WRONG)
+                card = views.message(m.SOMETHING_WRONG)
         # Only finding the answer takes turns: the post waits on the network, and the next
         # answer need not wait for it.
         try:
             payload = _ephemeral(card)
         except Exception:
             log.exception("slack: could not render an answer")
-            payload = _ephemeral(cards.message(m.SOMETHING_WRONG))
+            payload = _ephemeral(views.message(m.SOMETHING_WRONG))
         await self._post(body, payload)
+        if then is not None:
+            await then(card)
 
     # --- buttons, forms, shortcut ---------------------------------------------------------------
 
@@ -378,7 +398,7 @@ class Listeners:
             if text:
                 reply = await self.desk.open_from_message(identity, text)
             else:
-                reply = Reply(card=cards.message(m.NOTHING_TO_TRACK), problem=True)
+                reply = Reply(card=views.message(m.NOTHING_TO_TRACK), problem=True)
             await self._show(client, body, sender.user, reply)
         except Exception:
             log.exception("slack: could not handle the message shortcut")

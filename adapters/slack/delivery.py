@@ -10,9 +10,11 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack import uploads
 from adapters.slack.render import render_blocks, render_text
-from bot.dispatch import GiveUp, Outgoing, Result, RetryLater, Sent
-from bot.pace import Window
+from bot.delivery.dispatch import GiveUp, Outgoing, Result, RetryLater, Sent
+from bot.delivery.pace import Window
+from bot.delivery.targets import Op, Place, Target
 from bot.people import slack_parts
 
 log = logging.getLogger(__name__)
@@ -61,21 +63,23 @@ class SlackDelivery:
 
     def _channel_for(self, target: str) -> str | None:
         """`triage`, `person:slack:<org>:<user>` (their DM), `thread:<channel>:<thread ts>`."""
-        if target == "triage":
+        found = Target.parse(target)
+        if found is None:
+            return None
+        if found.place is Place.TRIAGE:
             return self.triage_channel
-        if target.startswith("person:"):
-            parts = slack_parts(target.removeprefix("person:"))
+        if found.place is Place.PERSON:
+            parts = slack_parts(found.where)
             return parts[1] if parts else None
-        if target.startswith("thread:"):
-            return target.split(":")[1] or None
-        return None
+        return found.where.split(":")[0] or None
 
     @staticmethod
     def _thread_for(target: str) -> str | None:
         """The thread a reply goes to, for a `thread:<channel>:<thread ts>` target."""
-        if target.startswith("thread:"):
-            return target.split(":")[2] if target.count(":") == 2 else None
-        return None
+        found = Target.parse(target)
+        if found is None or found.place is not Place.THREAD or found.where.count(":") != 1:
+            return None
+        return found.where.split(":")[1] or None
 
     async def deliver(self, message: Outgoing) -> Result:
         channel = self._channel_for(message.target)
@@ -88,7 +92,7 @@ class SlackDelivery:
         await asyncio.sleep(0)
         try:
             where = message.address or {}
-            if message.op == "upsert" and where.get("conversation") and where.get("message"):
+            if message.op == Op.UPSERT and where.get("conversation") and where.get("message"):
                 try:
                     await self.client.chat_update(
                         channel=where["conversation"], ts=where["message"], text=text, blocks=blocks
@@ -98,19 +102,35 @@ class SlackDelivery:
                     if error.response.get("error") not in _CARD_GONE:
                         raise
                     log.info("slack: card %s is gone; posting it again", message.card_key)
+            thread = self._thread_for(message.target)
             response = await self.client.chat_postMessage(
                 channel=channel,
                 text=text,
                 blocks=blocks,
-                thread_ts=self._thread_for(message.target),
+                thread_ts=thread,
                 unfurl_links=False,
                 unfurl_media=False,
             )
-            return Sent(address(str(response["channel"]), str(response["ts"])))
+            posted = address(str(response["channel"]), str(response["ts"]))
+            await self._picture(message, posted["conversation"], thread)
+            return Sent(posted)
         except SlackApiError as error:
             return _classify(error)
         except (aiohttp.ClientError, TimeoutError) as error:
             return RetryLater(error=f"network: {type(error).__name__}: {error}")
+
+    async def _picture(self, message: Outgoing, conversation: str, thread: str | None) -> None:
+        """The card's picture, right after it: in its thread when the card is a reply, else
+        in the conversation itself, where it shows at once (a thread of its own in a direct
+        message would fold it away behind "1 reply"). Sent with the card only: an update in
+        place keeps the picture already there.
+
+        A picture that fails is logged (by `uploads`) and left: the card is out, and trying
+        the message again would post the card twice.
+        """
+        if message.card.image is not None:
+            image = message.card.image
+            await uploads.upload(self.client, image, channel=conversation, thread_ts=thread)
 
 
 def address(channel: str, ts: str) -> dict[str, str]:

@@ -21,8 +21,8 @@ from botbuilder.schema import Activity, ActivityTypes
 from adapters.core import Core
 from adapters.teams import people
 from adapters.teams.cards import as_attachment, render_form
-from bot import cards
 from bot import messages as m
+from bot import views
 from bot.reply import Reply
 from bot.views import Card, unmarked
 
@@ -180,9 +180,9 @@ class TeamsBot:
             reply = await work
         except Exception:
             log.exception("teams: could not answer a %s activity", activity.type)
-            reply = Reply(card=cards.message(m.SOMETHING_WRONG), problem=True)
+            reply = Reply(card=views.message(m.SOMETHING_WRONG), problem=True)
         if reply.form is not None:
-            reply = Reply(card=cards.message(m.FORM_IN_CHAT))
+            reply = Reply(card=views.message(m.FORM_IN_CHAT))
         await self._tell(activity, identity, reply)
 
     async def _tell(self, activity: Activity, identity: str, reply: Reply) -> None:

@@ -20,6 +20,7 @@ from bot.views import (
     Button,
     Card,
     Form,
+    Image,
     ItemList,
     RatingRow,
     TimelineEntry,
@@ -37,6 +38,7 @@ MAX_BUTTONS = 5  # the Adaptive Cards default host allows five actions in a set
 MAX_LISTS = 5
 MAX_ROWS = 6  # rating rows; there are five dimensions
 MAX_FALLBACK = 300
+MAX_ALT = 500  # a picture's words, for screen readers
 _STYLES = {"primary": "positive", "danger": "destructive", "default": "default"}
 
 # Syntax anywhere in a line: emphasis, code, links and images, mentions (<at>) and HTML,
@@ -183,7 +185,14 @@ def _rating_row(row: RatingRow, limits: _Limits) -> list[dict[str, Any]]:
     return parts
 
 
-def _body(card: Card, limits: _Limits) -> list[dict[str, Any]]:
+def _image(image: Image, url: str) -> dict[str, Any]:
+    return {"type": "Image", "url": url, "altText": shorten(image.alt, MAX_ALT), "size": "Stretch"}
+
+
+def _body(
+    card: Card, limits: _Limits, picture: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """The card's parts; `picture` (the image, or why it is not there) after the fields."""
     body: list[dict[str, Any]] = []
     if card.title:
         title = _text(card.title, limits.label, style="heading", size="Medium", weight="Bolder")
@@ -197,6 +206,8 @@ def _body(card: Card, limits: _Limits) -> list[dict[str, Any]]:
         body.append({"type": "FactSet", "facts": facts})
         if hidden := len(card.fields) - len(kept):
             body.append(_text(m.AND_MORE.format(n=hidden), 100, isSubtle=True))
+    if picture is not None:
+        body.append(picture)
     for group in card.lists[:MAX_LISTS]:
         body.extend(_list(group, limits))
     body.extend(_timeline(card.timeline, limits))
@@ -215,16 +226,36 @@ def _card(body: list[dict[str, Any]]) -> dict[str, Any]:
     return {"$schema": SCHEMA, "type": "AdaptiveCard", "version": VERSION, "body": body}
 
 
-def render_card(card: Card) -> dict[str, Any]:
-    """The card as an Adaptive Card, at the roomiest limits that keep it within budget."""
+def render_card(card: Card, *, image_url: str | None = None) -> dict[str, Any]:
+    """The card as an Adaptive Card, at the roomiest limits that keep it within budget.
+
+    Its picture is shown from `image_url` (where the server serves it). Without one, the
+    picture travels inside the card as a data URI when that fits beside everything the card
+    would show anyway; otherwise it is left out, and the card says so.
+    """
+    if card.image is None or image_url:
+        picture = _image(card.image, image_url) if card.image and image_url else None
+        return _fit(card, picture)[0]
+    limits = _fit(card, None)[1]
+    inline = _card(_body(card, limits, _image(card.image, data_uri(card.image))))
+    if utf16_size(inline) <= CARD_BUDGET:
+        return inline
+    return _fit(card, _text(m.CHART_LEFT_OUT, 300, isSubtle=True))[0]
+
+
+def _fit(card: Card, picture: dict[str, Any] | None) -> tuple[dict[str, Any], _Limits]:
     limits = _Limits()
     while True:
-        rendered = _card(_body(card, limits))
+        rendered = _card(_body(card, limits, picture))
         if utf16_size(rendered) <= CARD_BUDGET or limits == limits.tighter():
             # At the tightest limits every part is a character or one entry: what is left is
             # the card's shape (six rows of five buttons at most), well within the budget.
-            return rendered
+            return rendered, limits
         limits = limits.tighter()
+
+
+def data_uri(image: Image) -> str:
+    return f"data:image/png;base64,{image.png_base64}"
 
 
 def render_form(form: Form) -> dict[str, Any]:

@@ -11,6 +11,7 @@ the message given up, never retried forever.
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
@@ -32,11 +33,14 @@ from msrest.exceptions import ClientRequestError, DeserializationError
 
 from adapters.core import Core
 from adapters.teams.cards import as_attachment, fallback_text, render_card
+from adapters.teams.people import person_key
 from adapters.teams.settings import TeamsSettings
-from bot.dispatch import Address, GiveUp, Outgoing, Result, RetryLater, Sent
-from bot.pace import TEAMS_ACROSS, TEAMS_PER_CONVERSATION
-from bot.people import teams_parts
+from bot.delivery.dispatch import Address, GiveUp, Outgoing, Result, RetryLater, Sent
+from bot.delivery.pace import TEAMS_ACROSS, TEAMS_PER_CONVERSATION
+from bot.delivery.targets import Op, Place, Target
+from bot.people import platform_of, teams_parts
 from bot.views import Card
+from storage import charts as chart_store
 from storage import people as people_store
 
 log = logging.getLogger(__name__)
@@ -88,13 +92,13 @@ class TeamsDelivery:
         return bool(self.settings.triage_channel)
 
     async def deliver(self, message: Outgoing) -> Result:
-        identity = message.target.removeprefix("person:") if _is_person(message.target) else None
-        activity = _activity(message.card)
+        identity = _person(message.target)
+        activity = _activity(message.card, await self._chart_url(message.card))
         await asyncio.sleep(0)  # let requests that came while rendering be acknowledged
         try:
             async with asyncio.timeout(SEND_SECONDS):
                 where = message.address or {}
-                if message.op == "upsert" and all(where.get(k) for k in _UPDATABLE):
+                if message.op == Op.UPSERT and all(where.get(k) for k in _UPDATABLE):
                     if await self._update(where, activity):
                         return Sent(where)
                     log.info("teams: card %s is gone; posting it again", message.card_key)
@@ -106,17 +110,35 @@ class TeamsDelivery:
         except DeserializationError as error:  # an answer that is not the Bot Connector's JSON
             return RetryLater(error=f"unreadable answer from Teams: {error}"[:500])
 
+    async def _chart_url(self, card: Card) -> str | None:
+        """Where Teams fetches the card's chart: kept here and served by this server at
+        CXBOT_PUBLIC_URL (Teams fetches a card's images itself). None without a public
+        address, or when the chart cannot be kept: the card then goes without it."""
+        public = self.core.settings.public_url
+        if card.image is None or not public:
+            return None
+        try:
+            async with self.core.db.write() as session:
+                token = await chart_store.save(
+                    session=session, png=base64.b64decode(card.image.png_base64)
+                )
+        except Exception:
+            log.warning("teams: could not keep a chart; the card goes without it", exc_info=True)
+            return None
+        return f"{public}/charts/{token}.png"
+
     # --- where to -------------------------------------------------------------------------
 
     async def _post(self, target: str, activity: Activity) -> Result:
-        if _is_person(target):
-            return await self._post_to_person(target.removeprefix("person:"), activity)
-        if target == "triage":
+        found = Target.parse(target)
+        if found is not None and found.place is Place.PERSON and _person(target):
+            return await self._post_to_person(found.where, activity)
+        if found is not None and found.place is Place.TRIAGE:
             channel, conversation = self.settings.triage_channel, self.settings.triage_channel
             if not channel:
                 return GiveUp("no Teams triage channel (is TEAMS_TRIAGE_CHANNEL set?)")
-        elif target.startswith("thread:"):
-            conversation = target.removeprefix("thread:")
+        elif found is not None and found.place is Place.THREAD:
+            conversation = found.where
             channel = conversation.split(";", 1)[0]
         else:
             return GiveUp(f"no Teams conversation for {target!r}")
@@ -128,7 +150,7 @@ class TeamsDelivery:
         return await self._send(reference, activity)
 
     async def _post_to_person(self, identity: str, activity: Activity) -> Result:
-        reference = await self._stored(f"person:{identity}")
+        reference = await self._stored(person_key(identity))
         if reference is None:
             reference = await self._create(identity)
         if reference is None:
@@ -172,7 +194,7 @@ class TeamsDelivery:
         async with self.core.db.write() as session:
             await people_store.save_conversation(
                 session=session,
-                key=f"person:{identity}",
+                key=person_key(identity),
                 platform="teams",
                 reference=reference.serialize(),
             )
@@ -304,14 +326,18 @@ class TeamsDelivery:
         return GiveUp(f"cannot reach {identity} in Teams: {why}")
 
 
-def _is_person(target: str) -> bool:
-    return target.startswith("person:teams:")
+def _person(target: str) -> str | None:
+    """The Teams person a target names, or None (another platform's person, a channel)."""
+    found = Target.parse(target)
+    if found is None or found.place is not Place.PERSON or platform_of(found.where) != "teams":
+        return None
+    return found.where
 
 
-def _activity(card: Card) -> Activity:
+def _activity(card: Card, image_url: str | None = None) -> Activity:
     # The fallback goes in `summary` (notifications, clients without cards), not `text`:
     # Teams shows a message's text above its card, which would say everything twice.
-    shape = as_attachment(render_card(card))
+    shape = as_attachment(render_card(card, image_url=image_url))
     # Built, not deserialized: msrest would walk the whole card to copy it.
     attachment = Attachment(content_type=shape["contentType"], content=shape["content"])
     return Activity(

@@ -18,7 +18,7 @@ from adapters.teams.app import Seen, TeamsBot
 from adapters.teams.auth import build_adapter, process
 from adapters.teams.delivery import TeamsDelivery
 from adapters.teams.settings import TeamsSettings
-from bot.dispatch import Delivery
+from bot.delivery.dispatch import Delivery
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,10 @@ from adapters.slack.render import (
     render_text,
     safe,
 )
-from bot import cards
 from bot import messages as m
+from bot import views
+from bot.cx import cards as cx_cards
+from bot.requests import cards
 from bot.views import Button, Card, Field, Form, ItemList, ListItem, RatingRow, TimelineEntry
 from storage.models import Request as StoredRequest
 from storage.models import TimelineEntry as StoredEntry
@@ -198,7 +200,7 @@ def test_a_chosen_score_is_said_in_the_bots_words() -> None:
 
 
 def every_card() -> dict[str, Card]:
-    """Each kind of card cxbot sends, built by bot.cards from stored rows."""
+    """Each kind of card cxbot sends, built by bot/requests/cards.py and bot/cx/cards.py from stored rows."""
     new = StoredRequest(
         code="IT-7K3QX4", requester=ANA, title="Printer <jammed> & smoking", status="received"
     )
@@ -240,14 +242,14 @@ def every_card() -> dict[str, Card]:
         "triage, new": cards.triage_card(new, entries),
         "triage, taken": cards.triage_card(taken, entries),
         "notice": cards.notice(taken, entries[2]),
-        "rating, none chosen": cards.rating_card(resolved, {}),
-        "rating, some chosen": cards.rating_card(resolved, {"speed": 3, "quality": 5}),
-        "rating, closed": cards.rating_card(resolved, {"speed": 3}, open_=False),
+        "rating, none chosen": cx_cards.rating_card(resolved, {}),
+        "rating, some chosen": cx_cards.rating_card(resolved, {"speed": 3, "quality": 5}),
+        "rating, closed": cx_cards.rating_card(resolved, {"speed": 3}, open_=False),
         "lists": cards.request_lists(m.STAFF_LISTS_TITLE, lists, empty="-"),
         "lists, empty": cards.request_lists(m.STAFF_LISTS_TITLE, [], empty=m.LIST_OWN),
-        "summary": cards.summary_card(30, {"speed": (4.2, 7), "quality": (3.0, 1)}),
-        "summary, empty": cards.summary_card(30, {}),
-        "help": cards.message(m.HELP_TEXT + m.HELP_STAFF, title=m.HELP_TITLE),
+        "summary": cx_cards.summary_card(30, {"speed": (4.2, 7), "quality": (3.0, 1)}),
+        "summary, empty": cx_cards.summary_card(30, {}),
+        "help": views.message(m.HELP_TEXT + m.HELP_STAFF, title=m.HELP_TITLE),
         "people added": cards.people_added("IT-7K3QX4", [(TESS, "Tess"), (ANA, None)]),
         "huge": big_card("x" * 100_000, 500),
     }

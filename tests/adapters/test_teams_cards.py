@@ -23,8 +23,10 @@ from adapters.teams.cards import (
     render_form,
     utf16_size,
 )
-from bot import cards
 from bot import messages as m
+from bot import views
+from bot.cx import cards as cx_cards
+from bot.requests import cards
 from bot.views import Button, Card, Field, ItemList, ListItem, RatingRow, TimelineEntry, command
 from storage.models import Request as StoredRequest
 from storage.models import TimelineEntry as StoredEntry
@@ -52,7 +54,7 @@ def request(code: str, title: str, status: str, assignee: str | None = None) -> 
 
 @cache
 def every_card() -> dict[str, dict[str, Any]]:
-    """Each kind of card cxbot sends, built by bot.cards from stored rows, rendered."""
+    """Each kind of card cxbot sends, built by bot/requests/cards.py and bot/cx/cards.py from stored rows, rendered."""
     new = request("IT-7K3QX4", "Printer <jammed> & *smoking*", "received")
     taken = request("IT-7K3QX5", "Wifi drops", "in_progress", TESS)
     resolved = request("IT-7K3QX6", "VPN", "resolved", TESS)
@@ -69,7 +71,7 @@ def every_card() -> dict[str, dict[str, Any]]:
         for title in (m.LIST_OWN, m.LIST_ASSIGNED, m.LIST_WAITING)
     ]  # fmt: skip
     all_chosen = {"communication": 5, "approachability": 4, "speed": 3, "knowledge": 2}
-    views = {
+    built = {
         "tracking, requester": cards.tracking_card(new, entries, viewer=ANA, usual_seconds=3600),
         "tracking, requester, resolved": cards.tracking_card(resolved, entries, viewer=ANA),
         "tracking, staff, new": cards.tracking_card(new, entries, viewer=TESS, staff=True),
@@ -79,20 +81,20 @@ def every_card() -> dict[str, dict[str, Any]]:
         "triage, new": cards.triage_card(new, entries),
         "triage, taken": cards.triage_card(taken, entries, names=NAMES),
         "notice": cards.notice(taken, entries[2]),
-        "rating, none chosen": cards.rating_card(resolved, {}),
-        "rating, some chosen": cards.rating_card(resolved, {"speed": 3, "quality": 5}),
-        "rating, all chosen": cards.rating_card(resolved, {**all_chosen, "quality": 1}),
-        "rating, closed": cards.rating_card(resolved, {"speed": 3}, open_=False),
+        "rating, none chosen": cx_cards.rating_card(resolved, {}),
+        "rating, some chosen": cx_cards.rating_card(resolved, {"speed": 3, "quality": 5}),
+        "rating, all chosen": cx_cards.rating_card(resolved, {**all_chosen, "quality": 1}),
+        "rating, closed": cx_cards.rating_card(resolved, {"speed": 3}, open_=False),
         "lists": cards.request_lists(m.STAFF_LISTS_TITLE, lists, empty="-"),
         "lists, empty": cards.request_lists(m.STAFF_LISTS_TITLE, [], empty=m.NOTHING_OPEN),
-        "summary": cards.summary_card(30, {"speed": (4.2, 7), "quality": (3.0, 1)}),
-        "summary, empty": cards.summary_card(30, {}),
-        "help": cards.message(m.HELP_TEXT + m.HELP_STAFF, title=m.HELP_TITLE),
-        "message, hostile": cards.message(HOSTILE),
+        "summary": cx_cards.summary_card(30, {"speed": (4.2, 7), "quality": (3.0, 1)}),
+        "summary, empty": cx_cards.summary_card(30, {}),
+        "help": views.message(m.HELP_TEXT + m.HELP_STAFF, title=m.HELP_TITLE),
+        "message, hostile": views.message(HOSTILE),
         "people added": cards.people_added("IT-7K3QX4", [(TESS, "Tess *T*"), (ANA, None)]),
         "huge": big_card("*😀字" * 40_000, 300),
     }
-    rendered = {name: render_card(view) for name, view in views.items()}
+    rendered = {name: render_card(view) for name, view in built.items()}
     rendered["update form"] = render_form(cards.update_form(taken))
     return rendered
 

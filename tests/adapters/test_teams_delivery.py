@@ -22,8 +22,8 @@ from adapters.teams.delivery import TeamsDelivery
 from adapters.teams.settings import TeamsSettings
 from bench.limiters import PerChannel, floor, teams_conversation
 from bot import messages as m
-from bot.dispatch import GiveUp, Outgoing, RetryLater, Sent
-from bot.pace import TEAMS_PER_CONVERSATION
+from bot.delivery.dispatch import GiveUp, Outgoing, RetryLater, Sent
+from bot.delivery.pace import TEAMS_PER_CONVERSATION
 from bot.people import teams_identity
 from bot.settings import Settings
 from bot.views import Card, dump_card

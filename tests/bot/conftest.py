@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from bot.delivery.dispatch import Dispatcher, Outgoing, Result, Sent
 from bot.desk import Desk
-from bot.dispatch import Dispatcher, Outgoing, Result, Sent
 from bot.settings import Settings
 from bot.views import Card
 from storage.db import Database

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import codes
+from bot.requests import codes
 
 BODY = st.text(alphabet=codes.ALPHABET, min_size=5, max_size=5)
 

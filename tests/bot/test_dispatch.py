@@ -9,8 +9,8 @@ from datetime import timedelta
 
 from sqlalchemy import event, select
 
-from bot.dispatch import Dispatcher, GiveUp, Outgoing, Result, RetryLater, Sent
-from bot.pace import Window
+from bot.delivery.dispatch import Dispatcher, GiveUp, Outgoing, Result, RetryLater, Sent
+from bot.delivery.pace import Window
 from bot.settings import Settings
 from bot.views import Card, dump_card, load_card
 from storage import outbox

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from bot.housekeeping import EVENTS_KEPT, Housekeeping
+from bot.jobs.housekeeping import EVENTS_KEPT, Housekeeping
 from bot.settings import Settings
 from storage import events as event_store
 from storage import outbox

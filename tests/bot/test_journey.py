@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot import messages as m
-from bot.ratings import DIMENSIONS
+from bot.cx.dimensions import DIMENSIONS
 from tests.bot.conftest import World
 from tests.helpers import grant
 
@@ -211,7 +211,7 @@ async def test_the_tracking_card_says_how_long_things_usually_take(world: World)
 
 
 def test_usual_times_read_like_a_person_would_say_them() -> None:
-    from bot.cards import usual_time
+    from bot.requests.cards import usual_time
 
     assert usual_time(600) == m.UNDER_AN_HOUR
     assert usual_time(5 * 3600) == "about 5 hours"

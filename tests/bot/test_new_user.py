@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import messages as m
-from bot.cards import usual_time
-from bot.statuses import OPEN_STATUSES
+from bot.requests.cards import usual_time
+from bot.requests.statuses import OPEN_STATUSES
 from bot.views import Card, command
 from storage import requests as store
 from storage.models import Request

@@ -24,7 +24,7 @@ from bench.limiters import (
     retry_after,
     teams_conversation,
 )
-from bot.pace import TEAMS_ACROSS, TEAMS_PER_CONVERSATION, Booking, Pace, Window
+from bot.delivery.pace import TEAMS_ACROSS, TEAMS_PER_CONVERSATION, Booking, Pace, Window
 
 TEAMS = TEAMS_PER_CONVERSATION
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-from bot.dispatch import Dispatcher, Outgoing, Result, Sent
+from bot.delivery.dispatch import Dispatcher, Outgoing, Result, Sent
 from bot.settings import Settings
 from storage import outbox
 from storage.db import Database

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import update
 
 from bot import messages as m
-from bot.scheduler import Job, Scheduler, slot_of
+from bot.jobs.scheduler import Job, Scheduler, slot_of
+from bot.requests.statuses import Status
 from bot.settings import Settings
-from bot.statuses import Status
 from storage import jobs as job_store
 from storage import requests as request_store
 from storage.db import Database

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.cards import RATE
+from bot.cx.cards import RATE
 from tests.bot.conftest import World
 
 WORDS = st.sampled_from(

@@ -54,6 +54,10 @@ class FakeSlack:
         self._limiter: Limiter | None = None
         self._limited_methods: frozenset[str] = frozenset()
         self.rate_limited = 0
+        # Files uploaded (files.getUploadURLExternal, then the bytes POSTed to its
+        # upload_url, then files.completeUploadExternal): the bytes, by file id.
+        self.uploaded: dict[str, bytes] = {}
+        self._files = 0
 
     # --- control -----------------------------------------------------------------------
 
@@ -140,6 +144,7 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self._handle)
         app.router.add_get("/api/{method}", self._handle)  # users.info and other reads
         app.router.add_post("/respond/{key}", self._respond)
+        app.router.add_post("/upload/v1/{file_id}", self._upload)
         self.server = TestServer(app, host="127.0.0.1")
         await self.server.start_server()
 
@@ -153,6 +158,33 @@ class FakeSlack:
             self.responses[request.match_info["key"]].append(body)
             self.changed.notify_all()
         return web.Response(text="ok")
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """An upload_url: Slack's answers "OK - <bytes received>" to the bytes POSTed there.
+        Recorded as an `upload` call (fail_next("upload", status=500) makes it fail)."""
+        file_id = request.match_info["file_id"]
+        data = await request.read()
+        async with self.changed:
+            self.calls.append(Call("upload", {"file_id": file_id, "length": len(data)}, None))
+            self.uploaded[file_id] = data
+            self.changed.notify_all()
+        if self._canned["upload"]:
+            canned = self._canned["upload"].popleft()
+            return web.Response(status=canned.status, text=str(canned.body.get("error", "")))
+        return web.Response(text=f"OK - {len(data)}")
+
+    def _files_answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        """files.getUploadURLExternal and files.completeUploadExternal, as Slack documents
+        them: an upload_url (here, on this fake) and a file id; then the files shared."""
+        if method == "files.getUploadURLExternal":
+            self._files += 1
+            file_id = f"F{self._files:08d}"
+            assert self.server is not None
+            url = str(self.server.make_url(f"/upload/v1/{file_id}"))
+            return {"ok": True, "upload_url": url, "file_id": file_id}
+        files = json.loads(args.get("files") or "[]")
+        shared = [{"id": f["id"], "title": f.get("title", "")} for f in files]
+        return {"ok": True, "files": shared}
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -216,6 +248,11 @@ class FakeSlack:
             }
         if method in ("views.open", "views.publish"):
             return {"ok": True, "view": {"id": "V1"}}
+        if method in ("files.getUploadURLExternal", "files.completeUploadExternal"):
+            return self._files_answer(method, args)
+        if method == "conversations.open":
+            # The direct messages with the one user named, as `_conversation` names them.
+            return {"ok": True, "channel": {"id": _conversation(str(args.get("users", "")))}}
         return {"ok": True}
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot import codes
+from bot.requests import codes
 from storage.db import Database
 from storage.migrate import migrate
 from storage.models import JobRun, Request, TimelineEntry

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot import codes
+from bot.requests import codes
 from storage import bulk
 from storage import ratings as rating_store
 from storage import requests as request_store

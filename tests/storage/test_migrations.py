@@ -7,7 +7,7 @@ from datetime import timedelta
 from alembic import command
 from sqlalchemy import select, text
 
-from bot.dispatch import Dispatcher, Outgoing, Result, Sent
+from bot.delivery.dispatch import Dispatcher, Outgoing, Result, Sent
 from bot.settings import Settings
 from bot.views import Card, dump_card
 from storage import outbox
@@ -86,3 +86,82 @@ async def test_cards_and_messages_from_before_neutral_addresses_still_work(
         ("tracking:7", {"conversation": "D1", "message": "222.2"}),
         ("triage:slack:7", {"conversation": "CTRIAGE", "message": "333.3"}),
     ]
+
+
+def _differences(connection) -> list[object]:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    import storage.models  # noqa: F401  (the tables register themselves)
+
+    context = MigrationContext.configure(connection, opts={"compare_type": False})
+    return [
+        difference
+        for difference in compare_metadata(context, SQLModel.metadata)
+        # Alembic's own version table is not one of ours.
+        if "alembic_version" not in repr(difference)
+    ]
+
+
+async def test_the_migrations_build_exactly_the_tables_the_models_describe(
+    database_url: str,
+) -> None:
+    db = Database(database_url)
+    await migrate(db)
+    async with db.engine.connect() as conn:
+        differences = await conn.run_sync(_differences)
+    await db.dispose()
+    assert differences == []
+
+
+async def test_surveys_from_before_cx_measurement_are_counted_and_credited(
+    database_url: str,
+) -> None:
+    db = Database(database_url)
+    await _upgrade_to(db, "0005")
+    now = utcnow()
+    async with db.engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO requests (id, code, requester, title, status, assignee, created_at,"
+                " updated_at, public_at) VALUES (1, 'IT-AAAAAA', 'slack:T1:UANA', 'x',"
+                " 'resolved', 'slack:T1:UTESS', :at, :at, :at),"
+                " (2, 'IT-BBBBBB', 'slack:T1:UANA', 'y', 'resolved', NULL, :at, :at, :at)"
+            ),
+            {"at": now - timedelta(days=30)},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO surveys (request_id, requester, sent_at, closes_at) VALUES"
+                " (1, 'slack:T1:UANA', :sent, :gone), (2, 'slack:T1:UANA', :sent, :later)"
+            ),
+            {
+                "sent": now - timedelta(days=20),
+                "gone": now - timedelta(days=6),
+                "later": now + timedelta(days=3),
+            },
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO ratings (request_id, rater, dimension, score, rated_at) VALUES"
+                " (1, 'slack:T1:UANA', 'speed', 4, :first), (1, 'slack:T1:UANA', 'quality', 5, :at)"
+            ),
+            {"first": now - timedelta(days=19), "at": now - timedelta(days=18)},
+        )
+    await migrate(db)
+    async with db.engine.connect() as conn:
+        surveys = (
+            await conn.execute(
+                text("SELECT request_id, answered_at, closed_at FROM surveys ORDER BY request_id")
+            )
+        ).all()
+        credits = (
+            await conn.execute(text("SELECT request_id, technician FROM survey_credits"))
+        ).all()
+    await db.dispose()
+    answered, open_ = surveys
+    assert answered[1] is not None and open_[1] is None
+    assert answered[2] is not None, "a survey past its closing time is closed"
+    assert open_[2] is None, "a survey still open stays open"
+    assert credits == [(1, "slack:T1:UTESS")]

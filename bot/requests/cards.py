@@ -1,26 +1,28 @@
-"""Builds the views for requests, ratings and summaries from what is stored."""
+"""Builds the views of requests from what is stored: the tracking and triage cards,
+notices, lists and the technician's update form."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
 from bot import messages as m
-from bot.ratings import DIMENSIONS, SCORES
-from bot.statuses import UPDATE_CHOICES, Status
-from bot.views import Button, Card, Field, Form, ItemList, ListItem, RatingRow, TimelineEntry
+from bot.requests.statuses import UPDATE_CHOICES, Status
+from bot.requests.timeline import Kind
+from bot.views import (
+    Button,
+    Card,
+    Field,
+    Form,
+    ItemList,
+    ListItem,
+    TimelineEntry,
+    plain_line,
+)
 from storage.models import Request
 from storage.models import TimelineEntry as StoredEntry
 
 # Button actions, shared by every platform.
-TAKE, UPDATE, RESOLVE, SHOW, REOPEN, RATE = "take", "update", "resolve", "show", "reopen", "rate"
-# A notification shows one short line; the card itself carries the rest.
-_PLAIN_LIMIT = 150
-
-
-def plain_line(text: str, limit: int = _PLAIN_LIMIT) -> str:
-    """The first line of `text`, short enough for a notification."""
-    line = text.strip().split("\n", 1)[0].strip()
-    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+TAKE, UPDATE, RESOLVE, SHOW, REOPEN = "take", "update", "resolve", "show", "reopen"
 
 
 def _status(request: Request) -> Status:
@@ -28,13 +30,13 @@ def _status(request: Request) -> Status:
 
 
 def _entry_text(entry: StoredEntry) -> str:
-    if entry.kind == "opened":
+    if entry.kind == Kind.OPENED:
         return m.TIMELINE_OPENED
-    if entry.kind == "assigned":
+    if entry.kind == Kind.ASSIGNED:
         return m.TIMELINE_ASSIGNED
-    if entry.kind == "reopened":
+    if entry.kind == Kind.REOPENED:
         return m.TIMELINE_REOPENED + (f": {entry.text}" if entry.text else "")
-    if entry.kind == "status" and entry.status:
+    if entry.kind == Kind.STATUS and entry.status:
         changed = m.TIMELINE_STATUS.format(status=Status(entry.status).label)
         return f"{changed}: {entry.text}" if entry.text else changed
     return entry.text
@@ -162,15 +164,15 @@ def triage_card(
 def notice(request: Request, entry: StoredEntry) -> Card:
     """The DM a requester or watcher gets when something they can see changes."""
     status = _status(request)
-    if entry.kind == "assigned":
+    if entry.kind == Kind.ASSIGNED:
         text = m.TAKEN_NOTICE.format(code=request.code)
-    elif entry.kind in ("status", "reopened") and not entry.text:
+    elif entry.kind in (Kind.STATUS, Kind.REOPENED) and not entry.text:
         text = m.STATUS_NOTICE_PLAIN.format(code=request.code, status=status.label)
     else:
         text = entry.text
     if request.code in text:
         plain = text
-    elif entry.kind in ("status", "reopened"):
+    elif entry.kind in (Kind.STATUS, Kind.REOPENED):
         plain = m.STATUS_NOTICE_WITH_TEXT.format(code=request.code, status=status.label, text=text)
     else:
         plain = m.NOTICE_PLAIN.format(code=request.code, text=text)
@@ -180,39 +182,6 @@ def notice(request: Request, entry: StoredEntry) -> Card:
         fields=(Field(m.FIELD_STATUS, status.label),),
         buttons=(Button(m.VIEW, SHOW, request.code),),
         fallback=plain_line(plain),
-    )
-
-
-def rating_card(request: Request, chosen: Mapping[str, int], *, open_: bool = True) -> Card:
-    rows = []
-    for dimension in DIMENSIONS:
-        picked = chosen.get(dimension.key)
-        buttons = tuple(
-            Button(
-                label=str(score),
-                action=RATE,
-                value=f"{request.code}:{dimension.key}:{score}",
-                style="primary" if score == picked else "default",
-                selected=score == picked,
-            )
-            for score in SCORES
-        )
-        rows.append(
-            RatingRow(
-                dimension=dimension.key,
-                label=dimension.label,
-                question=dimension.question,
-                chosen=picked,
-                buttons=buttons if open_ else (),
-            )
-        )
-    done = len(chosen) == len(DIMENSIONS)
-    return Card(
-        title=m.RATE_TITLE.format(code=request.code),
-        text=m.RATE_TEXT.format(title=request.title),
-        rating_rows=tuple(rows),
-        footer=m.RATE_THANKS if done else "",
-        fallback=m.RATE_FALLBACK.format(code=request.code),
     )
 
 
@@ -227,11 +196,6 @@ def request_lists(title: str, lists: Sequence[ItemList], *, empty: str) -> Card:
     """Lists under one title; the lists with nothing in them are left out."""
     shown = tuple(group for group in lists if group.items)
     return Card(title=title, text="" if shown else empty, lists=shown, fallback=title)
-
-
-def message(text: str, title: str = "", *, fallback: str = "") -> Card:
-    """Words for the person who acted; the notification line is the text's first line."""
-    return Card(title=title, text=text, fallback=plain_line(fallback or text))
 
 
 def people_added(code: str, people: Sequence[tuple[str, str | None]]) -> Card:
@@ -259,25 +223,4 @@ def update_form(request: Request) -> Form:
         text_placeholder=m.FORM_PLACEHOLDER,
         choice_label=m.FORM_STATUS,
         choices=choices,
-    )
-
-
-def summary_card(days: int, figures: Mapping[str, tuple[float, int]]) -> Card:
-    fields = []
-    for dimension in DIMENSIONS:
-        if dimension.key in figures:
-            average, count = figures[dimension.key]
-            bar = "█" * round(average) + "░" * (5 - round(average))
-            ratings = m.RATING_ONE if count == 1 else m.RATING_MANY
-            value = m.SUMMARY_LINE.format(bar=bar, average=average, count=count, ratings=ratings)
-        else:
-            value = m.SUMMARY_NONE
-        fields.append(Field(dimension.label, value))
-    title = m.SUMMARY_TITLE.format(days=days)
-    return Card(
-        title=title,
-        text="" if figures else m.SUMMARY_EMPTY.format(days=days),
-        fields=tuple(fields),
-        footer=m.SUMMARY_FOOTER,
-        fallback=title,
     )

@@ -22,7 +22,8 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.pace import Booking, Pace
+from bot.delivery.pace import Booking, Pace
+from bot.delivery.targets import Op
 from bot.settings import Settings
 from bot.views import Card, load_card
 from storage import outbox
@@ -210,7 +211,7 @@ class Dispatcher:
                 lease_until=now + timedelta(seconds=self.settings.outbox_lease_seconds),
                 limit=self.settings.outbox_batch,
             )
-            keys = [row.card_key for row in rows if row.card_key and row.op == "upsert"]
+            keys = [row.card_key for row in rows if row.card_key and row.op == Op.UPSERT]
             refs = await outbox.card_refs(session=session, card_keys=keys) if keys else {}
             batch = [self._outgoing(row, refs.get(row.card_key or "")) for row in rows]
         await asyncio.gather(
@@ -230,7 +231,7 @@ class Dispatcher:
     def _outgoing(
         self, row: OutboxMessage, ref: CardRef | None
     ) -> tuple[OutboxMessage, Outgoing | GiveUp]:
-        if row.op != "upsert":
+        if row.op != Op.UPSERT:
             ref = None
         try:
             card = load_card(row.payload)

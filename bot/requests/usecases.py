@@ -9,16 +9,20 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import cards, codes, notify, surveys
 from bot import messages as m
+from bot import views
+from bot.cx import surveys
+from bot.delivery import notify
 from bot.errors import BadInput, NotAllowed, NotFound
 from bot.people import Person, valid_identity
+from bot.requests import cards, codes
+from bot.requests.statuses import OPEN_STATUSES, Status, can_move
+from bot.requests.timeline import Kind
 from bot.settings import Settings
-from bot.statuses import OPEN_STATUSES, Status, can_move
 from storage import people as people_store
 from storage import requests as store
 from storage.db import Database
-from storage.models import Request
+from storage.models import Request, TimelineEntry
 from storage.types import utcnow
 
 _CODE_ATTEMPTS = 20
@@ -67,6 +71,24 @@ class Requests:
         self.settings = settings
         self.wake = wake
         self.notify = notify.Notifier()
+
+    async def _record(
+        self,
+        session: AsyncSession,
+        request: Request,
+        actor: str,
+        kind: Kind,
+        *,
+        text: str = "",
+        status: Status | None = None,
+    ) -> TimelineEntry:
+        """Records one change on the request's timeline and writes what it causes (the cards
+        kept current, a DM to everyone following) in the same transaction."""
+        entry = await store.add_entry(
+            session=session, request=request, actor=actor, kind=kind, text=text, status=status
+        )
+        await self.notify.changed(session=session, request=request, entry=entry, actor=actor)
+        return entry
 
     # --- finding -------------------------------------------------------------------------
 
@@ -129,7 +151,7 @@ class Requests:
                 session=session,
                 request=request,
                 actor=person.identity,
-                kind="opened",
+                kind=Kind.OPENED,
                 at=request.created_at,
             )
             await self.notify.opened(session=session, request=request, entry=entry)
@@ -242,16 +264,13 @@ class Requests:
                 )
             request.status = Status.REOPENED
             request.resolved_at = request.closed_at = None
-            entry = await store.add_entry(
-                session=session,
-                request=request,
-                actor=person.identity,
-                kind="reopened",
+            await self._record(
+                session,
+                request,
+                person.identity,
+                Kind.REOPENED,
                 text=clean_text(note),
                 status=Status.REOPENED,
-            )
-            await self.notify.changed(
-                session=session, request=request, entry=entry, actor=person.identity
             )
         self.wake()
         return request
@@ -275,15 +294,8 @@ class Requests:
             request.assignee = person.identity
             if status in (Status.RECEIVED, Status.REOPENED):
                 request.status = Status.ASSIGNED
-            entry = await store.add_entry(
-                session=session,
-                request=request,
-                actor=person.identity,
-                kind="assigned",
-                status=request.status,
-            )
-            await self.notify.changed(
-                session=session, request=request, entry=entry, actor=person.identity
+            await self._record(
+                session, request, person.identity, Kind.ASSIGNED, status=request.status
             )
         self.wake()
         return request, True
@@ -320,19 +332,11 @@ class Requests:
                 raise BadInput(m.ALREADY_RESOLVED.format(code=request.code))
             if request.assignee is None:
                 request.assignee = person.identity
-            kind = "status" if new_status and new_status != current else "update"
+            kind = Kind.STATUS if new_status and new_status != current else Kind.UPDATE
             if new_status:
                 request.status = new_status
-            entry = await store.add_entry(
-                session=session,
-                request=request,
-                actor=person.identity,
-                kind=kind,
-                text=text,
-                status=new_status,
-            )
-            await self.notify.changed(
-                session=session, request=request, entry=entry, actor=person.identity
+            await self._record(
+                session, request, person.identity, kind, text=text, status=new_status
             )
         self.wake()
         return request
@@ -364,16 +368,8 @@ class Requests:
         request.resolved_at = utcnow()
         if request.assignee is None:
             request.assignee = person.identity
-        entry = await store.add_entry(
-            session=session,
-            request=request,
-            actor=person.identity,
-            kind="status",
-            text=note,
-            status=Status.RESOLVED,
-        )
-        await self.notify.changed(
-            session=session, request=request, entry=entry, actor=person.identity
+        await self._record(
+            session, request, person.identity, Kind.STATUS, text=note, status=Status.RESOLVED
         )
         return request
 
@@ -399,7 +395,7 @@ class Requests:
                         session=session,
                         request=request,
                         actor=SYSTEM,
-                        kind="closed",
+                        kind=Kind.CLOSED,
                         text=m.AUTO_CLOSED.format(days=days, code=request.code),
                         status=Status.CLOSED,
                         at=now,
@@ -463,7 +459,7 @@ class Requests:
                     name=names.get(identity, m.REQUESTER), code=request.code
                 )
                 await notify.post(
-                    session=session, identity=request.assignee, card=cards.message(words)
+                    session=session, identity=request.assignee, card=views.message(words)
                 )
         self.wake()
 

@@ -7,13 +7,15 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import cards, codes, notify
 from bot import messages as m
+from bot.cx import cards
+from bot.cx.dimensions import BY_KEY, DEFAULT_PERIOD, PERIODS, SCORES
+from bot.delivery import notify
 from bot.errors import BadInput, NotAllowed, NotFound
 from bot.people import Person
-from bot.ratings import BY_KEY, DEFAULT_PERIOD, PERIODS, SCORES
+from bot.requests import codes
+from bot.requests.statuses import Status
 from bot.settings import Settings
-from bot.statuses import Status
 from bot.views import Card
 from storage import ratings as store
 from storage import requests as request_store

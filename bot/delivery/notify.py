@@ -8,22 +8,23 @@ from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import cards
+from bot.delivery import targets
+from bot.delivery.targets import Op
 from bot.people import platform_of
+from bot.requests import cards
 from bot.views import Card, dump_card
 from storage import outbox
 from storage import people as people_store
 from storage import requests as store
 from storage.models import Request, TimelineEntry
 
-TRIAGE = "triage"
 # Fewer resolved requests than this say nothing reliable about the usual time.
 MIN_SAMPLES = 5
 
 
 def person_target(identity: str) -> tuple[str, str]:
     """(platform, target) for a message to one person: always on their own platform."""
-    return platform_of(identity), f"person:{identity}"
+    return platform_of(identity), targets.person(identity)
 
 
 async def post(
@@ -31,9 +32,9 @@ async def post(
 ) -> None:
     platform, target = person_target(identity)
     if thread:
-        target = f"thread:{thread}"
+        target = targets.thread(thread)
     await outbox.enqueue(
-        session=session, platform=platform, op="post", target=target, payload=dump_card(card)
+        session=session, platform=platform, op=Op.POST, target=target, payload=dump_card(card)
     )
 
 
@@ -53,7 +54,7 @@ async def upsert(
     await outbox.enqueue(
         session=session,
         platform=platform,
-        op="upsert",
+        op=Op.UPSERT,
         target=target,
         payload=dump_card(card),
         card_key=card_key,
@@ -148,7 +149,7 @@ class Notifier:
             await upsert(
                 session=session,
                 platform=where,
-                target=TRIAGE,
+                target=targets.TRIAGE,
                 card_key=card_key,
                 card=card,
                 supersede=False,

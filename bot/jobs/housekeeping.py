@@ -9,6 +9,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
+from storage import charts as chart_store
 from storage import events as event_store
 from storage import outbox
 from storage.db import Database
@@ -39,12 +40,14 @@ class Housekeeping:
         messages stay (`cxbot outbox status` shows them), and so does where each card is."""
         now = utcnow()
         events = await self._in_batches(event_store.forget, now - EVENTS_KEPT)
-        messages = await self._in_batches(
-            outbox.prune, now - timedelta(days=self.settings.keep_days)
-        )
-        if not events and not messages:
+        kept = now - timedelta(days=self.settings.keep_days)
+        messages = await self._in_batches(outbox.prune, kept)
+        # Charts served to cards (see storage/charts.py) go with the messages that showed them.
+        charts = await self._in_batches(chart_store.prune, kept)
+        if not events and not messages and not charts:
             return "nothing to forget"
-        return f"forgot {events} inbound events; deleted {messages} sent or superseded messages"
+        done = f"forgot {events} inbound events; deleted {messages} sent or superseded messages"
+        return f"{done}; deleted {charts} old charts" if charts else done
 
     async def _in_batches(self, prune: Prune, before: datetime) -> int:
         total = 0

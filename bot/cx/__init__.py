@@ -1,0 +1,1 @@
+"""Customer experience: surveys, ratings, follow-ups, the summary leads read."""

@@ -1,0 +1,1 @@
+"""Getting messages out: the outbox writers, the dispatcher, and the pace platforms allow."""

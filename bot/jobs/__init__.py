@@ -1,0 +1,1 @@
+"""Timed jobs: the scheduler that runs each period once, and the jobs themselves."""

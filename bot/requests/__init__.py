@@ -1,0 +1,1 @@
+"""Requests: tracking codes, statuses, the timeline, and the use cases on them."""
