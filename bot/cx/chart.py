@@ -50,6 +50,8 @@ def weekly_chart(
 
     A week without ratings (None) is a gap in its line. Raises ValueError for an unknown
     dimension, a series whose length is not the number of weeks, or a score outside 1–5.
+    Drawing takes about a tenth of a second (the first one longer, while matplotlib loads):
+    from async code, call it in a worker thread (`asyncio.to_thread`).
     """
     _check(weeks, series)
     with _DRAWING:

@@ -200,7 +200,7 @@ def test_a_chosen_score_is_said_in_the_bots_words() -> None:
 
 
 def every_card() -> dict[str, Card]:
-    """Each kind of card cxbot sends, built by bot/requests/cards.py and bot/cx/cards.py from stored rows."""
+    """Each kind of card cxbot sends, built by the card builders from stored rows."""
     new = StoredRequest(
         code="IT-7K3QX4", requester=ANA, title="Printer <jammed> & smoking", status="received"
     )

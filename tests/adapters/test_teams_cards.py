@@ -54,7 +54,7 @@ def request(code: str, title: str, status: str, assignee: str | None = None) -> 
 
 @cache
 def every_card() -> dict[str, dict[str, Any]]:
-    """Each kind of card cxbot sends, built by bot/requests/cards.py and bot/cx/cards.py from stored rows, rendered."""
+    """Each kind of card cxbot sends, built by the card builders from stored rows, rendered."""
     new = request("IT-7K3QX4", "Printer <jammed> & *smoking*", "received")
     taken = request("IT-7K3QX5", "Wifi drops", "in_progress", TESS)
     resolved = request("IT-7K3QX6", "VPN", "resolved", TESS)

@@ -1,7 +1,7 @@
 """charts
 
 Revision ID: 0007
-Revises: 0006 (until 0006 lands; then 0006)
+Revises: 0006
 Create Date: 2026-12-04 22:30:00.000000
 
 Charts a card shows by address (Teams fetches a card's images itself), served at
@@ -17,7 +17,6 @@ from alembic import op
 import storage.types
 
 revision = "0007"
-# TODO(lead): "0006" once migration 0006 exists; chained on 0005 until then.
 down_revision = "0006"
 branch_labels = None
 depends_on = None
