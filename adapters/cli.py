@@ -1,4 +1,4 @@
-"""The `cxbot` command: serve, migrate, roles, chat."""
+"""The `cxbot` command: serve, migrate, roles, outbox, export, chat, teams-package."""
 
 from __future__ import annotations
 

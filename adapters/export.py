@@ -14,7 +14,7 @@ import os
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from contextlib import AbstractAsyncContextManager, contextmanager
+from contextlib import AbstractAsyncContextManager, aclosing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -133,18 +133,19 @@ async def _export(
                 file=sys.stderr,
                 disable=total is None or total <= BAR_FROM_ROWS,
             )
-            with bar:
-                written = await _write(
-                    kind.stream(session=session, since=since, until=until),
-                    WRITERS[args.format](out, kind.fields),
-                    bar,
-                )
+            source = kind.stream(session=session, since=since, until=until)
+            # Closed here, before the session, even when the reader went away mid-way.
+            async with aclosing(source):
+                with bar:
+                    written = await _write(source, WRITERS[args.format](out, kind.fields), bar)
     return written
 
 
 def _check_folder(path: str | None) -> None:
-    folder = Path(path or ".").absolute().parent
-    if path is not None and not folder.is_dir():
+    if path is None:
+        return
+    folder = Path(path).absolute().parent
+    if not folder.is_dir():
         raise BadArgument(f"--out {path}: the folder {folder} does not exist")
 
 

@@ -26,8 +26,12 @@ REQUEST_FIELDS = (
 # memory they take does not matter.
 BATCH = 2_000
 
-# An anonymous survey's rater is dropped in SQL, so the name never reaches this process.
-_RATER = case((Survey.anonymous.is_(True), null()), else_=Rating.rater).label("rater")
+
+def _unless_anonymous(column: Any, name: str) -> Any:
+    """The column, or NULL for a survey whose person asked to stay anonymous: dropped in
+    SQL, so the name never reaches this process. The request code goes too, as the
+    requests export (or `/track`) would name the person behind it."""
+    return case((Survey.anonymous.is_(True), null()), else_=column).label(name)
 
 
 @asynccontextmanager
@@ -47,27 +51,27 @@ async def snapshot(db: Database) -> AsyncIterator[AsyncSession]:
             yield session
 
 
-async def ratings(
+def ratings(
     *, session: AsyncSession, since: datetime | None = None, until: datetime | None = None
 ) -> AsyncIterator[Sequence[Any]]:
-    """Ratings rated in the window, oldest first, as RATING_FIELDS; the rater is None
-    when the person asked to stay anonymous."""
+    """Ratings rated in the window, oldest first, as RATING_FIELDS; request and rater are
+    None when the person asked to stay anonymous."""
     query = (
         select(
-            Request.code,
-            _RATER,
+            _unless_anonymous(Request.code, "request"),
+            _unless_anonymous(Rating.rater, "rater"),
             Rating.dimension,
             Rating.score,
             Rating.rated_at,
             Survey.comment,
         )
+        .select_from(Rating)
         .join(Request, Request.id == Rating.request_id)
         .outerjoin(Survey, Survey.request_id == Rating.request_id)
         .where(_within(Rating.rated_at, since, until))
         .order_by(Rating.rated_at, Rating.id)
     )
-    async for row in _stream(session, query):
-        yield row
+    return _stream(session, query)
 
 
 async def count_ratings(
@@ -77,7 +81,7 @@ async def count_ratings(
     return int(await session.scalar(query) or 0)
 
 
-async def requests(
+def requests(
     *, session: AsyncSession, since: datetime | None = None, until: datetime | None = None
 ) -> AsyncIterator[Sequence[Any]]:
     """Requests opened in the window, oldest first, as REQUEST_FIELDS."""
@@ -95,8 +99,7 @@ async def requests(
         .where(_within(Request.created_at, since, until))
         .order_by(Request.created_at, Request.id)
     )
-    async for row in _stream(session, query):
-        yield row
+    return _stream(session, query)
 
 
 async def count_requests(
@@ -117,10 +120,11 @@ def _within(column: Any, since: datetime | None, until: datetime | None) -> Colu
 
 
 async def _stream(session: AsyncSession, query: Select[Any]) -> AsyncIterator[Sequence[Any]]:
+    """The rows one at a time; close it (contextlib.aclosing) before the session if it
+    may be left before its end."""
     result = await session.stream(query.execution_options(yield_per=BATCH))
     try:
         async for row in result:
             yield row
     finally:
-        # A reader that stops early (a closed pipe) must not leave the cursor open.
         await result.close()

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -255,3 +256,19 @@ def test_a_million_ratings_export_in_the_memory_of_a_hundred_thousand(
         f"{small / 2**20:.0f} → {large / 2**20:.0f}"
     )
     assert large <= small * 1.2 + 4 * 2**20, f"peak grew from {small:,} to {large:,} bytes"
+
+
+def test_an_anonymous_rating_names_neither_person_nor_request(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    asyncio.run(_with_db(database_url, partial(seed, anonymous=frozenset({"IT-CCCC3"}))))
+    monkeypatch.setenv("CXBOT_DATABASE_URL", database_url)
+    for form in ("csv", "json"):
+        code, out, _ = _export(capsys, "ratings", "--since", "2026-03-03", "--format", form)
+        assert code == 0
+        assert "chloe" not in out and "IT-CCCC3" not in out
+        assert "Nobody told me" in out
+    assert out == (
+        '[\n{"request": null, "rater": null, "dimension": "communication", "score": 1,'
+        ' "rated_at": "2026-03-03T00:00:00+00:00", "comment": "Nobody told me"}\n]\n'
+    )

@@ -110,21 +110,21 @@ async def test_counts_match_the_rows_of_the_same_window(db: Database) -> None:
         assert await rows.count_ratings(session=session, since=DAY, until=DAY + TICK) == 1
 
 
-async def test_an_anonymous_survey_leaves_the_rater_out_and_keeps_the_comment(
+async def test_an_anonymous_survey_leaves_out_who_and_which_request_and_keeps_the_rest(
     db: Database,
 ) -> None:
     await seed(db, anonymous=frozenset({"IT-CCCC3"}))
     exported = await _ratings(db)
     assert exported[:3] == RATINGS[:3]
     assert exported[3] == (
-        "IT-CCCC3",
+        None,
         None,
         "communication",
         1,
         DAY + timedelta(days=1),
         RATINGS[3][5],
     )
-    assert all(CHLOE not in row for row in exported)
+    assert all(CHLOE not in row and "IT-CCCC3" not in row for row in exported)
 
 
 async def test_rows_arrive_in_batches_through_one_open_cursor(db: Database) -> None:
