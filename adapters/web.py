@@ -19,7 +19,8 @@ from adapters.slack.settings import SlackSettings
 from adapters.teams.mount import mount as mount_teams
 from adapters.teams.settings import TeamsSettings
 from bot.jobs.housekeeping import Housekeeping
-from bot.jobs.scheduler import Job, Scheduler
+from bot.jobs.scheduler import Scheduler
+from bot.jobs.timetable import timetable
 from bot.settings import Settings
 from storage import charts as chart_store
 from storage import outbox
@@ -102,10 +103,8 @@ async def _start(app: web.Application) -> None:
     housekeeping = Housekeeping(runtime.db, settings)
     runtime.scheduler = Scheduler(
         runtime.db,
-        [
-            Job("close-resolved", settings.jobs_every_seconds, core.desk.requests.close_resolved),
-            Job("prune", settings.jobs_every_seconds, housekeeping.prune),
-        ],
+        timetable(db=runtime.db, settings=settings, desk=core.desk, housekeeping=housekeeping),
+        wake=core.dispatcher.wake,
     )
     runtime.scheduler.start()
     # Everything made so far (modules, the Bolt app, SQLAlchemy's metadata) lives as long

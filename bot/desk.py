@@ -17,6 +17,10 @@ from collections.abc import Awaitable, Callable
 from bot import messages as m
 from bot import views
 from bot.cx import cards as cx_cards
+from bot.cx import pulse
+from bot.cx.comments import Comments
+from bot.cx.followups import FollowUps
+from bot.cx.summary import Summaries
 from bot.cx.surveys import Surveys
 from bot.delivery import notify
 from bot.errors import BadInput, CxbotError, NotAllowed
@@ -34,6 +38,8 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Person, str], Awaitable[Reply]]
+# A form sent back: (person, value, text, choice).
+FormHandler = Callable[[Person, str, str, str | None], Awaitable[Reply]]
 
 _WHERE_IS_MY_TICKET = re.compile(
     r"\b(where('?s| is| are)|status|my (tickets?|requests?)|any (news|update))\b", re.IGNORECASE
@@ -87,6 +93,10 @@ class Desk:
         self.settings = settings
         self.requests = Requests(db, settings, wake)
         self.surveys = Surveys(db, settings, wake)
+        self.summaries = Summaries(db, settings)
+        self.comments = Comments(db, settings, wake)
+        self.followups = FollowUps(db, settings, wake)
+        self.pulse = pulse.Pulse(db, settings, wake)
         # identity -> (when its roles were read, the person); see ROLES_REUSE_SECONDS.
         self._people: dict[str, tuple[float, Person]] = {}
         self.clock: Callable[[], float] = time.monotonic
@@ -106,6 +116,19 @@ class Desk:
             cards.SHOW: self._show,
             cards.UPDATE: self._open_form,
             cx_cards.RATE: self._rate,
+            cx_cards.COMMENT: self.comments.form,
+            cx_cards.ANONYMOUS: self.comments.toggle_anonymous,
+            cx_cards.REACH_OUT: self.followups.reach_out,
+            cx_cards.FOLLOW_UP_RESOLVED: self.followups.resolve_form,
+            pulse.PULSE: self._pulse,
+        }
+
+        # Each form's action → what saves it.
+        self._forms: dict[str, FormHandler] = {
+            cards.UPDATE: self._submit_update,
+            cx_cards.COMMENT: self._submit_comment,
+            cx_cards.REACH_OUT: self._submit_message,
+            cx_cards.FOLLOW_UP_RESOLVED: self._submit_resolved,
         }
 
     async def person(self, identity: str) -> Person:
@@ -142,6 +165,10 @@ class Desk:
     async def summary(self, identity: str, text: str) -> Reply:
         return await self._polite(identity, lambda person: self._summary(person, text))
 
+    async def mine(self, identity: str, text: str) -> Reply:
+        """`/cx-me [period]`: a technician's own ratings."""
+        return await self._polite(identity, lambda person: self._mine(person, text))
+
     async def chat(self, identity: str, text: str) -> Reply:
         """A message typed to the bot in a direct conversation."""
         return await self._polite(identity, lambda person: self._chat(person, text))
@@ -157,13 +184,19 @@ class Desk:
     async def submit(
         self, identity: str, action: str, value: str, text: str, choice: str | None
     ) -> Reply:
-        """A form sent back; today only the technician's "Post update" form."""
-        if action != cards.UPDATE:
+        """A form sent back (the update form, a comment, a lead's note or message)."""
+        handler = self._forms.get(action)
+        if handler is None:
             log.info("skipping unknown form %r", action)
             return NOTHING
-        return await self._polite(
-            identity, lambda person: self._submit_update(person, value, text, choice)
-        )
+        return await self._polite(identity, lambda person: handler(person, value, text, choice))
+
+    async def open_follow_ups(self, identity: str) -> Card | None:
+        """A lead's open follow-ups (for their Slack App Home); None for anyone else."""
+        person = await self.person(identity)
+        if Role.LEAD not in person.roles and Role.ADMIN not in person.roles:
+            return None
+        return await self.followups.listing(person)
 
     async def first_delivery(self, event_id: str) -> bool:
         """True the first time a platform event is seen; a redelivery is ignored."""
@@ -249,6 +282,10 @@ class Desk:
             return await self._track(person, rest)
         if head.lower() in ("cx-summary", "summary"):
             return await self._summary(person, rest)
+        if head.lower() == "cx-me":
+            return await self._mine(person, rest)
+        if text.lower() in ("follow-ups", "followups", "follow ups"):
+            return Reply(card=await self.followups.listing(person))
         mentioned = _mentioned_code(text)
         if mentioned:
             return await self._show(person, mentioned)
@@ -261,7 +298,8 @@ class Desk:
         return Reply(card=views.message(m.CHAT_HINT))
 
     def _help(self, person: Person) -> Reply:
-        text = m.HELP_TEXT + (m.HELP_STAFF if person.can_work else "")
+        text = m.HELP_TEXT + (m.HELP_STAFF + m.HELP_MINE if person.can_work else "")
+        text += m.HELP_LEAD if person.can_read_summary else ""
         return Reply(card=views.message(text, title=m.HELP_TITLE, fallback=m.HELP_TITLE))
 
     def _usage(self, word: str) -> Reply:
@@ -269,7 +307,10 @@ class Desk:
         return Reply(card=views.message(m.WORD_HELP[word]))
 
     async def _summary(self, person: Person, text: str) -> Reply:
-        return Reply(card=await self.surveys.summary(person, text))
+        return Reply(card=await self.summaries.summary(person, text))
+
+    async def _mine(self, person: Person, text: str) -> Reply:
+        return Reply(card=await self.summaries.mine(person, text))
 
     # --- words and buttons ------------------------------------------------------------------
 
@@ -324,6 +365,10 @@ class Desk:
         await self.surveys.rate(person, value)
         return NOTHING
 
+    async def _pulse(self, person: Person, value: str) -> Reply:
+        await self.pulse.rate(person, value)
+        return NOTHING
+
     async def _open_form(self, person: Person, value: str) -> Reply:
         if not person.can_work:
             raise NotAllowed(m.NOT_ALLOWED_WORK)
@@ -337,3 +382,18 @@ class Desk:
         status = Status(choice) if choice in Status.__members__.values() else None
         request = await self.requests.update(person, value, text, status)
         return Reply(card=views.message(m.UPDATED.format(code=request.code)))
+
+    async def _submit_comment(
+        self, person: Person, value: str, text: str, choice: str | None
+    ) -> Reply:
+        return await self.comments.save(person, value, text)
+
+    async def _submit_message(
+        self, person: Person, value: str, text: str, choice: str | None
+    ) -> Reply:
+        return await self.followups.send_message(person, value, text)
+
+    async def _submit_resolved(
+        self, person: Person, value: str, text: str, choice: str | None
+    ) -> Reply:
+        return await self.followups.resolve(person, value, text)

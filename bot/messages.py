@@ -145,14 +145,9 @@ RATE_FALLBACK = "How did we do with {code}? Tap to rate."
 YOU_CHOSE = "you chose {score}"
 
 # Summary
-SUMMARY_TITLE = "CX summary · last {days} days"
-SUMMARY_EMPTY = "No ratings in the last {days} days yet."
 SUMMARY_LINE = "{bar}  {average:.1f} / 5 · {count} {ratings}"
 SUMMARY_NONE = "no ratings yet"
 SUMMARY_FOOTER = "Communication and Approachability come first: they move before the others."
-SUMMARY_BAD_PERIOD = (
-    "I know these periods: 7d, 30d (the default) and 90d. For example " + c("cx-summary 7d") + "."
-)
 
 # Help and chat
 HELP_TITLE = "How to track IT requests"
@@ -265,6 +260,8 @@ TEAMS_APP = {
     "track": "Ask IT for something, or see where your requests are: track My laptop won't start",
     "track_team": "See where a request is: track IT-7K3QX4",
     "cx-summary": "For team leads: how IT is doing, from people's ratings",
+    "cx-me": "For IT staff: your own ratings beside the team's",
+    "follow-ups": "For team leads: low ratings waiting for a follow-up",
     "help": "What I can do and how to ask",
 }
 
@@ -286,3 +283,240 @@ CHART_LEFT_OUT = "The chart is left out here: it is too big to send in a chat me
 CHART_FOR_SUMMARY = "The chart for the summary you asked for."
 # The console cannot show pictures.
 CHART_IN_WORDS = "({alt})"
+
+
+# --- Follow-ups, comments and anonymity ---
+# On the rating card.
+COMMENT_BUTTON = "Add a comment"
+COMMENT_CHANGE = "Change your comment"
+COMMENT_FORM_TITLE = "Add a comment"
+COMMENT_FORM_SUBMIT = "Save comment"
+COMMENT_FORM_TEXT = "Anything you'd like the IT team to know?"
+COMMENT_FORM_PLACEHOLDER = "What went well, or what could have gone better"
+COMMENT_FIELD = "Your comment"
+COMMENT_SAVED = "Thanks — your comment on {code} is saved."
+COMMENT_EMPTY = "Write a few words first, then save."
+COMMENT_TOO_LONG = "That comment is a bit long ({length} characters). Please keep it under {limit}."
+ANONYMOUS_BUTTON = "Keep my feedback anonymous"
+ANONYMOUS_FIELD = "Your name"
+ANONYMOUS_ON = "Hidden: IT leads see your ratings and comment without your name"
+ANONYMOUS_OFF = "Shown to IT leads, so they can follow up with you"
+# The lead's follow-up card.
+FOLLOWUP_TITLE = "Low rating on {code}"
+FOLLOWUP_TITLE_ANONYMOUS = "Low rating · anonymous feedback #{number}"
+FOLLOWUP_ANONYMOUS_TEXT = (
+    "This person asked to stay anonymous, so their name and their request are not shown."
+    " You can still write to them: tap I'll reach out and the bot passes your message on."
+)
+FOLLOWUP_FALLBACK = "{title}: {scores}"
+FOLLOWUP_FROM = "Rated by"
+FOLLOWUP_WORKED_BY = "Worked on by"
+FOLLOWUP_SCORES = "Scores"
+FOLLOWUP_NO_SCORES = "no scores yet"
+FOLLOWUP_SCORE = "{label} {score}"
+FOLLOWUP_COMMENT = "Comment"
+FOLLOWUP_STATE = "Follow-up"
+FOLLOWUP_OPEN = "Open: nobody has reached out yet"
+FOLLOWUP_REACHING = "Reaching out"
+FOLLOWUP_RESOLVED_BY = "Resolved by"
+FOLLOWUP_NOTE = "Note"
+FOLLOWUP_A_LEAD = "An IT lead"
+FOLLOWUP_FOOTER = "A low rating is treated as an incident: reach out, then mark it resolved."
+REACH_OUT = "I'll reach out"
+FOLLOWUP_RESOLVE = "Resolved"
+# What the lead is told after a tap or a form.
+REACH_OUT_ACK = "You're down as reaching out on {code}. The other leads can see it."
+REACH_OUT_ACK_ANONYMOUS = "Your message is on its way. You'll not be told who it went to."
+FOLLOWUP_RESOLVED_ACK = "Follow-up on {what} marked resolved."
+FOLLOWUP_ALREADY_RESOLVED = "That follow-up was already resolved."
+FOLLOWUP_UNKNOWN = "I couldn't find that follow-up. It may have been removed."
+NOT_ALLOWED_FOLLOW_UP = "Follow-ups are for IT team leads."
+# The lead's forms.
+RESOLVE_FORM_TITLE = "Resolve follow-up"
+RESOLVE_FORM_SUBMIT = "Mark resolved"
+RESOLVE_FORM_TEXT = "What was done? (a short note for the other leads)"
+RESOLVE_FORM_PLACEHOLDER = "e.g. Called them, apologised, fixed the charger policy"
+MESSAGE_FORM_TITLE = "Write to them"
+MESSAGE_FORM_SUBMIT = "Send"
+MESSAGE_FORM_TEXT = "Your message (the bot sends it; you won't see who gets it)"
+MESSAGE_FORM_PLACEHOLDER = "e.g. Sorry this took so long. What would have helped?"
+MESSAGE_EMPTY = "Write a message first, then send."
+# The anonymous person's message from a lead.
+LEAD_MESSAGE_TITLE = "A message about your feedback on {code}"
+LEAD_MESSAGE_FROM = "From"
+LEAD_MESSAGE_FOOTER = (
+    "You kept your feedback anonymous, so {name} doesn't know who you are. To answer, write"
+    " to {name} directly — that tells them it's you. Or leave it here; that's fine too."
+)
+LEAD_MESSAGE_FALLBACK = "A message about your feedback on {code}"
+# The list of open follow-ups (App Home, the follow-ups word, the daily reminder).
+FOLLOWUPS_TITLE = "Follow-ups still open"
+FOLLOWUPS_NONE = "No follow-ups open. Nice."
+FOLLOWUPS_ANONYMOUS_ITEM = "anonymous feedback"
+FOLLOWUPS_LOWEST = "{title} · lowest: {scores}"
+FOLLOWUPS_STATE_OPEN = "Open"
+FOLLOWUPS_STATE_REACHING = "{name} is reaching out"
+FOLLOWUPS_MORE = "…and {n} more."
+FOLLOWUPS_REMINDER_TITLE = "Reminder: follow-ups still open"
+FOLLOWUPS_REMINDER_FOOTER = "Each one's card, with its buttons, is further up in this chat."
+
+
+# --- Digests and the quarterly pulse ---
+# The daily digest of low scores, to leads ({day}: "Thursday 3 December").
+LOW_SCORES_TITLE = "Low scores from {day}"
+LOW_SCORES_TEXT = (
+    "{count} {requests} got a 1 or a 2 on {day}. Each is someone who had a bad time:"
+    " reach out while it is fresh."
+)
+LOW_SCORES_ONE = "request"
+LOW_SCORES_MANY = "requests"
+LOW_SCORE = "{dimension}: {score}"
+LOW_SCORE_FROM = "From {name}"
+LOW_SCORE_ANONYMOUS = "They asked to keep their feedback anonymous."
+LOW_SCORES_MORE = "…and {count} more. See them all with " + c("cx-summary 7d") + "."
+LOW_SCORES_FOOTER = "Sent each morning when the day before brought low scores."
+# The quarterly pulse: one card about IT overall, to everyone who asked IT for something.
+PULSE_TITLE = "How is IT doing for you?"
+PULSE_TEXT = (
+    "Once a quarter we ask everyone who asked IT for help in the last three months."
+    " Think of IT overall, not one request. One tap per row; you can change a tap for"
+    " {days} days."
+)
+PULSE_ANONYMOUS = "Anonymous: IT sees the scores, never who gave them."
+PULSE_THANKS = "Thanks — saved, anonymously. It helps IT know what to keep and what to fix."
+PULSE_FALLBACK = "How is IT doing for you? Five quick taps, anonymous."
+PULSE_QUESTIONS = {
+    "communication": "Does IT keep you in the loop?",
+    "approachability": "Is it easy to ask IT for help?",
+    "speed": "Do things get done quickly enough?",
+    "knowledge": "Does IT know its stuff?",
+    "quality": "Do the fixes do what you need?",
+}
+PULSE_UNKNOWN = "That answer isn't one I know. Please tap one of the buttons on the card."
+PULSE_NOT_YOURS = "These questions were sent to someone else, so I can't take your tap."
+PULSE_CLOSED = "This quarter's questions have closed. Thanks all the same."
+
+
+# --- No survey fatigue (reminders, expiry, a reopen) ---
+# On the rating card once it takes no more taps.
+SURVEY_CLOSED = "The rating for {code} has closed."
+SURVEY_CANCELLED = "This request was reopened, so there's nothing to rate yet."
+# The one reminder, halfway through, to someone who has not tapped at all.
+SURVEY_REMINDER = (
+    "A quick tap helps: how did we do with {code}, {title}? Your rating card is a little"
+    " higher up in this chat, open until {until}."
+)
+
+
+# --- The summary leads read, and /cx-me (issue 10: 1, 2, 8) ---
+PERIOD_LAST_DAYS = "last {days} days"
+PERIOD_QUARTER = "Q{number} {year} so far"
+PERIOD_RANGE = "{first} to {last}"
+PERIOD_PREVIOUS = "the period before"
+_PERIOD_FORMS = (
+    "7d, 30d (the default), 90d, quarter (this quarter so far) or two dates like"
+    " 2026-01-01..2026-03-31. For example " + c("cx-summary 90d") + "."
+)
+PERIOD_UNKNOWN = "I know these periods: " + _PERIOD_FORMS
+PERIOD_BAD_DATE = "One of those dates doesn't exist. Periods I know: " + _PERIOD_FORMS
+PERIOD_BACKWARDS = (
+    "The first date comes after the second. For example "
+    + c("cx-summary 2026-01-01..2026-03-31")
+    + "."
+)
+PERIOD_TOO_LONG = (
+    "That period is over three years long. Please pick a shorter one, for example "
+    + c("cx-summary 2026-01-01..2026-12-31")
+    + "."
+)
+SCOPE_SOMEONE = "a technician"
+SCOPE_UNKNOWN = (
+    "I don't know a period or a technician called “{words}”. Try "
+    + c("cx-summary 30d")
+    + ", "
+    + c("cx-summary 30d team")
+    + " or "
+    + c("cx-summary 30d @name")
+    + ". Periods: "
+    + _PERIOD_FORMS
+)
+SCOPE_AMBIGUOUS = (
+    "More than one technician goes by “{words}”: {names}. Please mention the one you mean,"
+    " for example " + c("cx-summary 30d @name") + "."
+)
+SCOPE_TOO_FEW = (
+    "{name} has {rated} rated requests in this period. One person's figures show from"
+    " {least}, so nobody can tell who gave which rating."
+)
+SUMMARY_TITLE_TEAM = "CX summary · {period}"
+SUMMARY_TITLE_ONE = "CX summary · {name} · {period}"
+SUMMARY_SPREAD = "scores 1 to 5: {counts}"
+CHANGE_NONE = "nothing to compare with in the period before"
+CHANGE_SAME = "no change (was {before:.1f})"
+CHANGE_UP = "▲ {delta:.1f} (was {before:.1f})"
+CHANGE_DOWN = "▼ {delta:.1f} (was {before:.1f})"
+SUMMARY_RESPONSES = "Response rate"
+RESPONSES_LINE = "{answered} of {sent} rating cards answered ({rate:.0%})"
+RESPONSES_NONE = "No rating cards went out in this period"
+RESPONSES_NOT_ASKED = (
+    "Not asked: {fatigue} (asked recently, to avoid asking too often) · {sampled} (left out"
+    " by sampling)"
+)
+SUMMARY_MEASURED = "Measured times"
+MEASURED_NONE = "No requests resolved in this period"
+MEASURED_FIRST = "First response: {time} (median)"
+MEASURED_RESOLVE = "Time to resolve: {time} (median)"
+MEASURED_REGULAR = "Updated every working day: {regular} of {resolved} requests ({share:.0%})"
+MEASURED_SPEED = "Speed with daily updates: {regular} · without: {irregular}"
+SUMMARY_TECHNICIANS = "By technician"
+TECHNICIANS_HEAD = "Communication · Approachability · Speed · Technical knowledge · Quality"
+TECHNICIANS_HIDDEN = "{n} more with fewer than {least} rated requests are not shown"
+TECHNICIANS_NONE = "No technician has ratings in this period"
+SUMMARY_PULSE = "Quarterly pulse (IT overall, asked apart from requests)"
+PULSE_HEAD = "Q{number} {year}, {answers} answers"
+FOLLOW_UPS_TITLE = "Open follow-ups: {n}"
+FOLLOW_UPS_NONE = "No open follow-ups"
+FOLLOW_UPS_MORE = "and {n} more"
+FOLLOW_UP_AGE = "open {days} days"
+FOLLOW_UP_AGE_ONE = "open 1 day"
+COMMENTS_TITLE = "Latest comments"
+COMMENTS_MINE = "Comments on your requests"
+COMMENT_QUOTE = "“{text}”"
+COMMENT_ANONYMOUS = "anonymous"
+COMMENT_SOMEONE = "a requester"
+AVERAGE = "{average:.1f} ({count})"
+AVERAGE_NONE = "no ratings"
+DURATION_NONE = "none yet"
+SUMMARY_MINUTES = "{n} min"
+SUMMARY_HOURS = "{n:.1f} hours"
+SUMMARY_DAYS = "{n:.1f} days"
+FOCUS_NONE = "No ratings in this period ({period}) yet: nothing to read here."
+FOCUS_FEW = "Few answers ({rated} rated requests): ask more people before reading much into this."
+FOCUS_DROP = "Work on {label} first: it fell by {delta:.1f} since the period before."
+FOCUS_UPDATES = (
+    "Post an update every working day: requests that had one rated Speed {regular:.1f},"
+    " the others {irregular:.1f}."
+)
+FOCUS_LEADING = (
+    "Work on {label} first: at {average:.1f} it is the lower of the two that move first."
+)
+FOCUS_LOWEST = "Work on {label} first: at {average:.1f} it is the lowest this period."
+FOCUS_ALL_GOOD = "All five are at 4 or above: keep doing what works."
+NOT_ALLOWED_MINE = "Your own ratings are for IT staff who work on requests."
+MINE_USAGE = "To see your own ratings: " + c("cx-me") + " or " + c("cx-me 90d") + "."
+MINE_TITLE = "Your ratings · {period}"
+MINE_TEXT = "Your averages beside the whole team's."
+MINE_TOO_FEW = (
+    "You have {rated} rated requests in this period; your own averages show from {least},"
+    " so nobody can tell who gave which rating. The team's are below."
+)
+MINE_LINE = "You: {average:.1f} ({count}) · team: {team}"
+MINE_TEAM_ONLY = "Team: {team}"
+HELP_MINE = " Your own ratings: " + c("cx-me [7d|30d|90d|quarter]") + "."
+HELP_LEAD = (
+    "\nFor team leads: "
+    + c("cx-summary [7d|30d|90d|quarter|2026-01-01..2026-03-31] [@technician]")
+    + " — how IT is doing; "
+    + c("follow-ups")
+    + " in a message to me — low ratings waiting for someone to reach out."
+)

@@ -115,6 +115,10 @@ class Card:
     fallback: str = ""
     # Last so that cards made by position keep their meaning; shown after the fields.
     image: Image | None = None
+    # A form the card can carry on itself (the rating card's comment). A platform that takes
+    # typed words on a card (Teams) shows it there instead of the `opens_form` button of the
+    # same action; the others keep that button, which opens the form.
+    form: Form | None = None
 
 
 @dataclass(frozen=True)

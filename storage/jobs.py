@@ -39,3 +39,8 @@ async def finish(*, session: AsyncSession, job: str, slot: int, outcome: str) ->
 async def runs(*, session: AsyncSession, job: str) -> list[JobRun]:
     query = select(JobRun).where(JobRun.job == job).order_by(JobRun.slot)
     return list(await session.scalars(query))
+
+
+async def claimed(*, session: AsyncSession, job: str, slot: int) -> bool:
+    """True when some replica has claimed this period of the job."""
+    return await session.get(JobRun, (job, slot)) is not None

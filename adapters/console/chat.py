@@ -43,6 +43,7 @@ class Console:
         self._commands: dict[str, Callable[[str], Awaitable[None]]] = {
             "/track": self._track,
             "/cx-summary": self._summary,
+            "/cx-me": self._mine,
             "/as": self._become,
         }
 
@@ -70,11 +71,14 @@ class Console:
         self.show(await self.desk.track(self.identity, mentions_as_identities(words)))
 
     async def _summary(self, words: str) -> None:
-        self.show(await self.desk.summary(self.identity, words))
+        self.show(await self.desk.summary(self.identity, mentions_as_identities(words)))
+
+    async def _mine(self, words: str) -> None:
+        self.show(await self.desk.mine(self.identity, words))
 
     async def _chat(self, line: str) -> None:
         head, _, rest = line.partition(" ")
-        if head.lower() == "track":  # "track cc IT-… @kim" in a message, as in Slack DMs
+        if head.lower() in ("track", "cx-summary"):  # "track cc IT-… @kim", as in Slack DMs
             line = f"{head} {mentions_as_identities(rest)}"
         self.show(await self.desk.chat(self.identity, line))
 

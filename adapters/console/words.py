@@ -5,7 +5,7 @@ from __future__ import annotations
 WELCOME = (
     "cxbot — you are {name}.\n"
     "Type /track and what you need, /track on its own, a tracking code, or just ask."
-    " Leads: /cx-summary [7d|30d|90d].\n"
+    " Leads: /cx-summary [7d|30d|90d|quarter] [@name]. Technicians: /cx-me.\n"
     "{tap_hint}\n"
     "/as <name> to become someone else (e.g. /as kim), /quit or Ctrl-C to leave.\n"
     "Roles go by identity, and a name here is console:local:<name>. To act as IT, run in"

@@ -49,6 +49,8 @@ CLOSE_WITHIN = 5.0
 # a task of their own (Listeners.later). bench/ uses the same setting for its bare Bolt.
 PROCESS_BEFORE_RESPONSE = True
 SHORTCUT_CALLBACK = "track_message"
+# Slack's limit on an App Home view; each card renders to at most 50 blocks.
+HOME_MAX_BLOCKS = 100
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _CC = re.compile(r"^\s*(track\s+)?cc\s", re.IGNORECASE)
 # Messages people write, as Slack labels them; edits, deletions, bots' posts and the rest
@@ -151,6 +153,7 @@ class Listeners:
     def register(self, app: AsyncApp) -> None:
         app.command("/track")(self.track)
         app.command("/cx-summary")(self.summary)
+        app.command("/cx-me")(self.mine)
         app.action(re.compile(r"^cx:"))(self.button)
         app.view(FORM_CALLBACK)(self.form)
         app.shortcut(SHORTCUT_CALLBACK)(self.shortcut)
@@ -255,8 +258,12 @@ class Listeners:
         )
 
     async def _summary_as_sender(self, body: dict[str, Any]) -> Reply:
-        identity = await self.senders.identity(senders.of_command(body))
-        return await self.desk.summary(identity, decode(str(body.get("text") or "")))
+        sender = senders.of_command(body)
+        identity = await self.senders.identity(sender)
+        # `/cx-summary 30d @tess`: the technician named is an identity to the core.
+        organisation = await self.senders.organisation(sender)
+        text = decode(mentions_to_identities(str(body.get("text") or ""), organisation))
+        return await self.desk.summary(identity, text)
 
     async def summary(
         self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient | None = None
@@ -279,6 +286,23 @@ class Listeners:
         async def work() -> dict[str, Any]:
             card = (await self._summary_as_sender(body)).card or views.message(m.SOMETHING_WRONG)
             self.later(chart(card))
+            return _ephemeral(card)
+
+        await self._ack_command(ack, body, work)
+
+    async def _mine_as_sender(self, body: dict[str, Any]) -> Reply:
+        identity = await self.senders.identity(senders.of_command(body))
+        return await self.desk.mine(identity, decode(str(body.get("text") or "")))
+
+    async def mine(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        """`/cx-me`: a technician's own ratings, seen by them alone."""
+        if body.get("response_url"):
+            await ack()
+            self.later(self._answer_after(body, lambda: self._mine_as_sender(body)))
+            return
+
+        async def work() -> dict[str, Any]:
+            card = (await self._mine_as_sender(body)).card or views.message(m.SOMETHING_WRONG)
             return _ephemeral(card)
 
         await self._ack_command(ack, body, work)
@@ -445,9 +469,14 @@ class Listeners:
             return
         sender = senders.of_event(body, event)
         user = sender.user
-        reply = await self.desk.track(await self.senders.identity(sender), "")
-        if reply.card is not None:
-            view = {"type": "home", "blocks": render_blocks(reply.card)}
+        identity = await self.senders.identity(sender)
+        reply = await self.desk.track(identity, "")
+        # A lead's open follow-ups come first: they are what needs them.
+        follow_ups = await self.desk.open_follow_ups(identity)
+        cards = [card for card in (follow_ups, reply.card) if card is not None]
+        if cards:
+            blocks = [block for card in cards for block in render_blocks(card)]
+            view = {"type": "home", "blocks": blocks[:HOME_MAX_BLOCKS]}
             await client.views_publish(user_id=user, view=view)
 
 

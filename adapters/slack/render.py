@@ -47,7 +47,7 @@ MAX_MODAL_TITLE = 24
 MAX_TIMELINE = 15
 MAX_ITEMS = 25
 
-SLASH_COMMANDS = frozenset({"track", "cx-summary"})
+SLASH_COMMANDS = frozenset({"track", "cx-summary", "cx-me"})
 ACTION_PATTERN = re.compile(r"^cx:([a-z_]+):\d+$")
 _SLACK_USER = re.compile(r"^[UW][A-Z0-9]+$")
 _ENTITY_TAIL = re.compile(r"&[a-z]{0,4}$")

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 # What handles one kind of activity, given the turn and the sender's identity.
 Handler = Callable[[TurnContext, str], Awaitable[None]]
 # A Teams user's `track …` may come as they would type it in Slack.
-_SLASH = re.compile(r"^\s*/(?=(track|cx-summary)\b)", re.IGNORECASE)
+_SLASH = re.compile(r"^\s*/(?=(track|cx-summary|cx-me)\b)", re.IGNORECASE)
 # An invoke whose answer is still being worked on after this long is answered that it will
 # follow; Teams gives up on an invoke after about 15 s.
 INVOKE_WITHIN = 8.0

@@ -213,11 +213,52 @@ def _body(
     body.extend(_timeline(card.timeline, limits))
     for row in card.rating_rows[:MAX_ROWS]:
         body.extend(_rating_row(row, limits))
-    if card.buttons:
-        body.append(_action_set([_action(b, limits) for b in card.buttons[:MAX_BUTTONS]]))
+    buttons = card.buttons
+    if card.form is not None:
+        # The form sits on the card, in place of the button that would open it.
+        buttons = tuple(b for b in buttons if b.action != card.form.action)
+        body.extend(_inline_form(card.form, limits))
+    if buttons:
+        body.append(_action_set([_action(b, limits) for b in buttons[:MAX_BUTTONS]]))
     if card.footer:
         body.append(_text(card.footer, limits.line, isSubtle=True, size="Small"))
+    if card.form is not None:
+        _keep_inputs_to(card.form.action, body)
     return body
+
+
+def _inline_form(form: Form, limits: _Limits) -> list[dict[str, Any]]:
+    """A form's text box and its submit button, on the card itself; the words come back
+    as `text` beside the button's data, like a task module's."""
+    field = {
+        "type": "Input.Text",
+        "id": "text",
+        "label": shorten(unmarked(form.text_label), limits.label),
+        "placeholder": shorten(unmarked(form.text_placeholder), 150),
+        "isMultiline": True,
+        "maxLength": 3000,
+        "isRequired": True,
+        "errorMessage": shorten(unmarked(m.COMMENT_EMPTY), 150),
+    }
+    submit = {
+        "type": "Action.Submit",
+        "title": shorten(unmarked(form.submit_label), 40),
+        "data": {"cx": {"action": form.action, "value": form.value}},
+    }
+    return [field, _action_set([submit])]
+
+
+def _keep_inputs_to(action: str, node: Any) -> None:
+    """Every other button sends no typed words: a score tapped with a half-written comment
+    is a score, not a comment."""
+    if isinstance(node, dict):
+        if node.get("type") == "Action.Submit" and node["data"]["cx"]["action"] != action:
+            node["associatedInputs"] = "none"
+        for value in node.values():
+            _keep_inputs_to(action, value)
+    elif isinstance(node, list):
+        for value in node:
+            _keep_inputs_to(action, value)
 
 
 def _card(body: list[dict[str, Any]]) -> dict[str, Any]:

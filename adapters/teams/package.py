@@ -127,8 +127,14 @@ def manifest(settings: TeamsSettings) -> dict:
                 "supportsFiles": False,
                 "isNotificationOnly": False,
                 "commandLists": [
-                    {"scopes": ["personal"], "commands": _commands(track=WORDS["track"])},
-                    {"scopes": ["team"], "commands": _commands(track=WORDS["track_team"])},
+                    {
+                        "scopes": ["personal"],
+                        "commands": _commands(track=WORDS["track"], personal=True),
+                    },
+                    {
+                        "scopes": ["team"],
+                        "commands": _commands(track=WORDS["track_team"], personal=False),
+                    },
                 ],
             }
         ],
@@ -137,10 +143,17 @@ def manifest(settings: TeamsSettings) -> dict:
     }
 
 
-def _commands(*, track: str) -> list[dict[str, str]]:
+def _commands(*, track: str, personal: bool) -> list[dict[str, str]]:
+    """The menu Teams shows; a person's own ratings and the follow-ups (which name people)
+    are offered in their chat with the bot only, never in a channel."""
+    own = [
+        {"title": "cx-me", "description": WORDS["cx-me"]},
+        {"title": "follow-ups", "description": WORDS["follow-ups"]},
+    ]
     return [
         {"title": "track", "description": track},
         {"title": "cx-summary", "description": WORDS["cx-summary"]},
+        *(own if personal else []),
         {"title": "help", "description": WORDS["help"]},
     ]
 

@@ -22,5 +22,3 @@ DIMENSIONS: tuple[Dimension, ...] = (
 )
 BY_KEY = {d.key: d for d in DIMENSIONS}
 SCORES = (1, 2, 3, 4, 5)
-PERIODS = {"7d": 7, "30d": 30, "90d": 90}
-DEFAULT_PERIOD = "30d"

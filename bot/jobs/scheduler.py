@@ -4,6 +4,11 @@ APScheduler fires every job on every replica at the same wall-clock moments (mul
 the job's interval); the replica that claims the period's row in the database runs it, and
 the others skip it. A period whose runner died is not retried: the next period catches up,
 so jobs are written to do whatever is due, not just what is new.
+
+A job on a calendar (a digest every Monday at 09:00) looks as often as the others, and its
+period is the latest calendar moment due (bot/jobs/calendar.py). A `Mailing` is such a job
+that only sends: its messages are written in the transaction that claims the moment, so a
+crash or a failure leaves the moment unclaimed for the next look instead of skipping it.
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.jobs.calendar import Calendar, Due
 from storage import jobs as job_store
 from storage.db import Database
 
@@ -35,6 +42,27 @@ class Job:
     every_seconds: float
     # Does the work; returns a few words on what it did, kept with the run.
     run: Callable[[], Awaitable[str]]
+    # On a calendar: runs once per calendar moment, looking every `every_seconds`.
+    calendar: Calendar | None = None
+
+
+# Writes what a mailing sends, in the claiming transaction; returns words on what it did.
+Write = Callable[[AsyncSession], Awaitable[str]]
+
+
+@dataclass(frozen=True)
+class Mailing:
+    """A calendar job that sends messages once per moment.
+
+    `prepare` reads and builds the messages (it may take a while: no transaction is held
+    open meanwhile); the `Write` it returns puts them in the outbox in the transaction that
+    claims the moment, so they go out once, or not at all and the next look tries again.
+    """
+
+    name: str
+    every_seconds: float
+    calendar: Calendar
+    prepare: Callable[[Due], Awaitable[Write]]
 
 
 def slot_of(moment: float, every_seconds: float) -> int:
@@ -47,10 +75,19 @@ def this_replica() -> str:
 
 
 class Scheduler:
-    def __init__(self, db: Database, jobs: list[Job], *, owner: str | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        jobs: list[Job | Mailing],
+        *,
+        owner: str | None = None,
+        wake: Callable[[], None] | None = None,
+    ) -> None:
         self.db = db
         self.jobs = jobs
         self.owner = owner or this_replica()
+        # Tells the outbox's dispatcher a mailing's messages are waiting.
+        self.wake = wake
         self._apscheduler = AsyncIOScheduler(timezone=UTC)
         self._running: set[asyncio.Future[bool]] = set()
         self._stopped = False
@@ -86,7 +123,7 @@ class Scheduler:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
 
-    async def fire(self, job: Job, at: float | None = None) -> bool:
+    async def fire(self, job: Job | Mailing, at: float | None = None) -> bool:
         """Runs this period of the job if no other replica has. True when it ran here."""
         if self._stopped:
             return False
@@ -98,8 +135,16 @@ class Scheduler:
         run.add_done_callback(self._running.discard)
         return await asyncio.shield(run)
 
-    async def _fire(self, job: Job, moment: float) -> bool:
-        slot = slot_of(moment, job.every_seconds)
+    async def _fire(self, job: Job | Mailing, moment: float) -> bool:
+        if isinstance(job, Mailing):
+            return await self._send(job, moment)
+        if job.calendar is None:
+            slot = slot_of(moment, job.every_seconds)
+        else:
+            due = job.calendar.latest(datetime.fromtimestamp(moment, UTC))
+            if due is None or await self._claimed(job.name, due.slot):
+                return False
+            slot = due.slot
         try:
             async with self.db.write() as session:
                 won = await job_store.claim(
@@ -121,4 +166,38 @@ class Scheduler:
         except Exception:
             log.exception("job %s: could not record how it went", job.name)
         log.info("job %s: %s", job.name, outcome)
+        return True
+
+    async def _claimed(self, name: str, slot: int) -> bool:
+        """Already done (here or elsewhere): most looks at a calendar job end here."""
+        try:
+            async with self.db.read() as session:
+                return await job_store.claimed(session=session, job=name, slot=slot)
+        except Exception:
+            log.exception("job %s: could not see whether it is due; the next look will", name)
+            return True
+
+    async def _send(self, mailing: Mailing, moment: float) -> bool:
+        due = mailing.calendar.latest(datetime.fromtimestamp(moment, UTC))
+        if due is None or await self._claimed(mailing.name, due.slot):
+            return False
+        try:
+            write = await mailing.prepare(due)
+            async with self.db.write() as session:
+                won = await job_store.claim(
+                    session=session, job=mailing.name, slot=due.slot, owner=self.owner
+                )
+                if not won:
+                    return False
+                outcome = await write(session)
+                await job_store.finish(
+                    session=session, job=mailing.name, slot=due.slot, outcome=outcome
+                )
+        except Exception:
+            # Nothing was claimed or sent: the moment stays due for the next look.
+            log.exception("job %s failed; it tries again at the next look", mailing.name)
+            return False
+        log.info("job %s: %s", mailing.name, outcome)
+        if self.wake is not None:
+            self.wake()
         return True

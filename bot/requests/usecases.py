@@ -272,6 +272,7 @@ class Requests:
                 text=clean_text(note),
                 status=Status.REOPENED,
             )
+            await surveys.cancel(session=session, request=request)
         self.wake()
         return request
 

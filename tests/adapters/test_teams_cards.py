@@ -30,12 +30,14 @@ from bot.requests import cards
 from bot.views import Button, Card, Field, ItemList, ListItem, RatingRow, TimelineEntry, command
 from storage.models import Request as StoredRequest
 from storage.models import TimelineEntry as StoredEntry
+from tests import summary_data
 from tests.adapters.adaptive_cards.checks import (
     microsoft_check,
     schema_errors,
     teams_activity,
     without_joiners,
 )
+from tests.bot.test_followups import sample_cards
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 ANA, TESS = "teams:t1:29:1ana", "teams:t1:29:1tess"
@@ -85,17 +87,18 @@ def every_card() -> dict[str, dict[str, Any]]:
         "rating, some chosen": cx_cards.rating_card(resolved, {"speed": 3, "quality": 5}),
         "rating, all chosen": cx_cards.rating_card(resolved, {**all_chosen, "quality": 1}),
         "rating, closed": cx_cards.rating_card(resolved, {"speed": 3}, open_=False),
+        **sample_cards(resolved),
         "lists": cards.request_lists(m.STAFF_LISTS_TITLE, lists, empty="-"),
         "lists, empty": cards.request_lists(m.STAFF_LISTS_TITLE, [], empty=m.NOTHING_OPEN),
-        "summary": cx_cards.summary_card(30, {"speed": (4.2, 7), "quality": (3.0, 1)}),
-        "summary, empty": cx_cards.summary_card(30, {}),
         "help": views.message(m.HELP_TEXT + m.HELP_STAFF, title=m.HELP_TITLE),
         "message, hostile": views.message(HOSTILE),
         "people added": cards.people_added("IT-7K3QX4", [(TESS, "Tess *T*"), (ANA, None)]),
         "huge": big_card("*😀字" * 40_000, 300),
+        **summary_data.sample_cards(),
     }
     rendered = {name: render_card(view) for name, view in built.items()}
     rendered["update form"] = render_form(cards.update_form(taken))
+    rendered["comment form"] = render_form(cx_cards.comment_form(resolved))
     return rendered
 
 
@@ -211,7 +214,8 @@ def test_commands_show_as_the_bold_words_a_teams_user_types() -> None:
 
 def test_a_chosen_score_is_distinct_and_said_in_the_bots_words() -> None:
     card = every_card()["rating, some chosen"]
-    rows = [b["actions"] for b in card["body"] if b["type"] == "ActionSet"]
+    sets = [b["actions"] for b in card["body"] if b["type"] == "ActionSet"]
+    rows = [row for row in sets if row[0]["data"]["cx"]["action"] == "rate"]
     assert len(rows) == 5 and all(len(row) == 5 for row in rows)
     picked = [a for row in rows for a in row if a["style"] == "positive"]
     assert [a["data"]["cx"]["value"] for a in picked] == [

@@ -110,14 +110,17 @@ def test_the_bot_is_the_configured_app_in_personal_and_team_scopes(manifest: dic
     assert bot["supportsFiles"] is False and bot["isNotificationOnly"] is False
 
 
-def test_the_command_lists_offer_track_summary_and_help_within_teams_limits(
+def test_the_command_lists_offer_the_commands_within_teams_limits(
     manifest: dict,
 ) -> None:
     (bot,) = manifest["bots"]
     by_scope = {scope: lst["commands"] for lst in bot["commandLists"] for scope in lst["scopes"]}
     assert set(by_scope) == {"personal", "team"}
+    titles = {scope: [command["title"] for command in got] for scope, got in by_scope.items()}
+    assert titles["personal"] == ["track", "cx-summary", "cx-me", "follow-ups", "help"]
+    # What names people (your own ratings, follow-ups) is never offered in a channel.
+    assert titles["team"] == ["track", "cx-summary", "help"]
     for commands in by_scope.values():
-        assert [command["title"] for command in commands] == ["track", "cx-summary", "help"]
         # Teams' documented limits, stricter than what the 1.22 schema enforces.
         assert all(len(command["title"]) <= 32 for command in commands)
         assert all(0 < len(command["description"]) <= 128 for command in commands)

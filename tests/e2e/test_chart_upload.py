@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from datetime import date, timedelta
 
 import aiohttp
@@ -21,9 +20,7 @@ from bot.cx.chart import weekly_chart_image
 from bot.cx.dimensions import DIMENSIONS
 from bot.delivery.dispatch import Outgoing, Sent
 from bot.delivery.targets import Op
-from bot.desk import Desk
 from bot.jobs.housekeeping import Housekeeping
-from bot.reply import Reply
 from bot.views import Card, Field
 from storage import charts as chart_store
 from storage.models import ChartRecord
@@ -33,6 +30,7 @@ from tests.e2e.conftest import Stack
 from tests.e2e.fake_slack import FakeSlack
 from tests.e2e.fake_teams import FakeTeams
 from tests.helpers import grant
+from tests.summary_data import add_request
 
 WEEKS = [date(2026, 1, 5) + timedelta(weeks=n) for n in range(13)]
 CHART = weekly_chart_image(
@@ -126,28 +124,23 @@ async def test_an_update_in_place_keeps_the_chart_already_there(
 
 
 async def test_a_leads_cx_summary_brings_the_chart_to_their_direct_messages(
-    stack: Stack, monkeypatch: pytest.MonkeyPatch
+    stack: Stack,
 ) -> None:
-    # Until the summary draws its own chart, the lead's summary is given one here.
-    answer = Desk.summary
-
-    async def with_chart(desk: Desk, identity: str, text: str) -> Reply:
-        reply = await answer(desk, identity, text)
-        if reply.problem or reply.card is None:
-            return reply
-        return replace(reply, card=replace(reply.card, image=CHART))
-
-    monkeypatch.setattr(Desk, "summary", with_chart)
     await grant(stack.db, f"slack:T1:{LEE}", "lead")
+    resolved = utcnow() - timedelta(days=3)
+    await add_request(
+        stack.db, 1, opened=resolved - timedelta(hours=5), resolved=resolved, ratings={"speed": 4}
+    )
     status, body = await stack.sender.command("/cx-summary", "90d", LEE)
-    assert status == 200 and CHART.png_base64[:40] not in json.dumps(body)
+    assert status == 200 and "iVBOR" not in json.dumps(body)  # no PNG inside the answer
     await stack.slack.wait_for(lambda calls: calls and calls[-1].method == UPLOAD[-1])
     [opened] = stack.slack.of("conversations.open")
     assert opened.args["users"] == LEE
     [shared] = stack.slack.of("files.completeUploadExternal")
     assert shared.args["channel_id"] == "DLEE"
     assert shared.args["initial_comment"] == m.CHART_FOR_SUMMARY
-    assert list(stack.slack.uploaded.values()) == [PNG]
+    [uploaded] = stack.slack.uploaded.values()
+    assert uploaded.startswith(b"\x89PNG\r\n\x1a\n")  # the summary's own chart
 
     # Someone who may not read the summary gets no chart.
     await stack.sender.command("/cx-summary", "90d", "UANA")

@@ -125,7 +125,7 @@ async def test_the_whole_journey_in_teams(teams_stack: TeamsStack) -> None:
     summary = await stack.until(lambda: stack.to(LEE))
     # The card breaks "4.0" with an invisible word joiner, so no client links it.
     speed = facts(content(summary[0]))["Speed"].replace("\u2060", "")
-    assert speed.endswith("4.0 / 5 · 1 rating")
+    assert "4.0 / 5 · 1 rating" in speed
 
 
 def _all_actions(card: dict) -> list[dict]:

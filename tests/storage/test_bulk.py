@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from bot.requests import codes
 from storage import bulk
-from storage import ratings as rating_store
 from storage import requests as request_store
+from storage import summary as summary_store
 from storage.db import Database
 from storage.models import Rating, Request
 from storage.types import utcnow
@@ -38,8 +38,14 @@ async def test_bulk_loaded_rows_count_and_later_requests_get_new_ids(db: Databas
     async with db.read() as session:
         assert await session.scalar(select(func.count()).select_from(Request)) == 2501
         assert await session.scalar(select(func.count()).select_from(Rating)) == 2500
-        figures = await rating_store.summary(session=session, since=when - timedelta(days=1))
-    assert figures["speed"] == (3.0, 2500)
+        figures = await summary_store.scores(
+            session=session,
+            start=when - timedelta(days=1),
+            end=when + timedelta(days=1),
+            before=when - timedelta(days=2),
+        )
+    speed, _ = figures["speed"]
+    assert (speed.average, speed.count) == (3.0, 2500)
 
 
 def test_generated_codes_are_valid_and_distinct() -> None:

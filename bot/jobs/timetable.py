@@ -1,0 +1,36 @@
+"""Every timed job the server runs, and when: one list, for `Scheduler`."""
+
+from __future__ import annotations
+
+from bot.cx.summary import Summaries
+from bot.desk import Desk
+from bot.jobs import calendar
+from bot.jobs.digests import Digests
+from bot.jobs.housekeeping import Housekeeping
+from bot.jobs.scheduler import Job, Mailing
+from bot.settings import Settings
+from storage.db import Database
+
+
+def timetable(
+    *, db: Database, settings: Settings, desk: Desk, housekeeping: Housekeeping
+) -> list[Job | Mailing]:
+    """Jobs that look for work every `jobs_every_seconds`, and jobs on the calendar in
+    `CXBOT_TIMEZONE`: the follow-up reminder and the low scores daily, the leads' digest
+    weekly, the pulse quarterly (the last three each switched on or off by a setting)."""
+    every = settings.jobs_every_seconds
+    daily, weekly = calendar.daily(settings), calendar.weekly(settings)
+    digests = Digests(db, settings, digest=Summaries(db, settings).digest)
+    jobs: list[Job | Mailing] = [
+        Job("close-resolved", every, desk.requests.close_resolved),
+        Job("prune", every, housekeeping.prune),
+        Job("surveys", every, desk.surveys.expire_and_remind),
+        Job("follow-up-reminders", every, desk.followups.remind, calendar=daily),
+    ]
+    if settings.weekly_digest:
+        jobs.append(Mailing("weekly-digest", every, weekly, digests.weekly))
+    if settings.daily_low_scores:
+        jobs.append(Mailing("low-scores", every, daily, digests.low_scores))
+    if settings.quarterly_pulse:
+        jobs.append(Mailing("pulse", every, calendar.quarterly(settings), desk.pulse.prepare))
+    return jobs
