@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Rating, Request, RoleGrant, Survey
+from storage.models import FollowUp, Rating, Request, RoleGrant, Survey
 
 # A score this low on any dimension is an incident (seed 003).
 LOW_SCORE = 2
@@ -16,7 +16,10 @@ LOW_SCORE = 2
 
 @dataclass(frozen=True)
 class LowScore:
-    code: str
+    request_id: int
+    # None when the person asked to stay anonymous: a code would let a lead look them up.
+    code: str | None
+    follow_up: int | None
     dimension: str
     score: int
     comment: str | None
@@ -31,10 +34,12 @@ async def holders(*, session: AsyncSession, role: str) -> list[str]:
 
 
 async def low_scores(*, session: AsyncSession, since: datetime, until: datetime) -> list[LowScore]:
-    """Scores of 1 or 2 given in [since, until), by request code then dimension."""
+    """Scores of 1 or 2 given in [since, until), by request then dimension."""
     query = (
         select(
-            Request.code,
+            Request.id,
+            case((Survey.anonymous.is_(True), None), else_=Request.code),
+            FollowUp.id,
             Rating.dimension,
             Rating.score,
             Survey.comment,
@@ -42,7 +47,8 @@ async def low_scores(*, session: AsyncSession, since: datetime, until: datetime)
         )
         .join(Request, Request.id == Rating.request_id)
         .outerjoin(Survey, Survey.request_id == Rating.request_id)
+        .outerjoin(FollowUp, FollowUp.request_id == Rating.request_id)
         .where(Rating.rated_at >= since, Rating.rated_at < until, Rating.score <= LOW_SCORE)
-        .order_by(Request.code, Rating.dimension)
+        .order_by(Request.id, Rating.dimension)
     )
     return [LowScore(*row) for row in (await session.execute(query)).all()]

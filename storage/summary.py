@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Float, Integer, Select, and_, case, cast, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.followups import FollowUpState
 from storage.models import (
     FollowUp,
     PersonRecord,
@@ -26,12 +27,12 @@ from storage.models import (
     Survey,
     SurveyCredit,
 )
+from storage.ratings import Skipped
 
 DAY = 86_400
 WEEK = 7 * DAY
 # 1970-01-05 was the first Monday after the epoch: weeks and weekends are counted from it.
 MONDAY = 4 * DAY
-RESOLVED_FOLLOW_UP = "resolved"
 
 
 @dataclass(frozen=True)
@@ -124,8 +125,8 @@ async def responses(
     query = select(
         counted(Survey.skipped.is_(None)),
         counted(and_(Survey.skipped.is_(None), Survey.answered_at.is_not(None))),
-        counted(Survey.skipped == "fatigue"),
-        counted(Survey.skipped == "sampled"),
+        counted(Survey.skipped == Skipped.FATIGUE),
+        counted(Survey.skipped == Skipped.SAMPLED),
     ).where(Survey.sent_at >= start, Survey.sent_at < end)
     query = credited(query, Survey.request_id, technician)
     row = (await session.execute(query)).one()
@@ -168,13 +169,20 @@ async def technician_rows(
 
 async def open_follow_ups(
     *, session: AsyncSession, oldest: int = 3, technician: str | None = None
-) -> tuple[int, list[tuple[str, str, datetime]]]:
-    """How many follow-ups are not resolved, and the oldest few: (code, title, opened)."""
-    waiting = FollowUp.state != RESOLVED_FOLLOW_UP
+) -> tuple[int, list[tuple[str | None, str | None, int, datetime]]]:
+    """How many follow-ups are not resolved, and the oldest few: (code, title, follow-up id,
+    opened); code and title are None when the person asked to stay anonymous."""
+    waiting = FollowUp.state != FollowUpState.RESOLVED
     count = credited(select(func.count()).select_from(FollowUp), FollowUp.request_id, technician)
     query = (
-        select(Request.code, Request.title, FollowUp.opened_at)
+        select(
+            _unless_anonymous(Request.code),
+            _unless_anonymous(Request.title),
+            FollowUp.id,
+            FollowUp.opened_at,
+        )
         .join(Request, Request.id == FollowUp.request_id)
+        .outerjoin(Survey, Survey.request_id == FollowUp.request_id)
         .where(waiting)
         .order_by(FollowUp.opened_at)
         .limit(oldest)
@@ -184,6 +192,11 @@ async def open_follow_ups(
     return int(total or 0), [tuple(row) for row in await session.execute(query)]  # type: ignore[misc]
 
 
+def _unless_anonymous(column: Any) -> Any:
+    """The column, or NULL for a survey whose person asked to stay anonymous."""
+    return case((Survey.anonymous.is_(True), None), else_=column)
+
+
 async def latest_comments(
     *,
     session: AsyncSession,
@@ -191,13 +204,18 @@ async def latest_comments(
     end: datetime,
     limit: int = 5,
     technician: str | None = None,
-) -> list[tuple[str, str, str | None]]:
-    """(code, comment, requester) newest first; the requester is None when the survey was
-    anonymous, so a name can never be shown for it."""
-    requester = case((Survey.anonymous.is_(True), None), else_=Survey.requester)
+) -> list[tuple[str | None, int | None, str, str | None]]:
+    """(code, follow-up id, comment, requester) newest first; code and requester are None
+    when the survey was anonymous, so neither a name nor a way to find it is ever shown."""
     query = (
-        select(Request.code, Survey.comment, requester)
+        select(
+            _unless_anonymous(Request.code),
+            FollowUp.id,
+            Survey.comment,
+            _unless_anonymous(Survey.requester),
+        )
         .join(Request, Request.id == Survey.request_id)
+        .outerjoin(FollowUp, FollowUp.request_id == Survey.request_id)
         .where(Survey.comment_at >= start, Survey.comment_at < end, Survey.comment != "")
         .order_by(Survey.comment_at.desc())
         .limit(limit)

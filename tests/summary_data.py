@@ -179,14 +179,17 @@ def sample_cards() -> dict[str, Card]:
     period = Period(NOW - timedelta(days=30), NOW, "last 30 days")
     pair = (Scores((1, 2, 3, 10, 9)), Scores((0, 2, 5, 10, 4)))
     keys = ("communication", "approachability", "speed", "knowledge", "quality")
-    comment = ("IT-7K3QX4", "*Great* <@U123> & <!here> " + "long " * 200, None)
+    comment = (None, 12, "*Great* <@U123> & <!here> " + "long " * 200, None)
     full = Figures(
         period=period, scope=Scope(), scores=dict.fromkeys(keys[:4], pair),
         responses=Responses(40, 25, 6, 3),
         measured=Measured(30, 1800.0, 200_000.0, 12, (4.6, 10), (3.1, 18)),
         technicians=[(f"Technician {n}", {k: (4.1, 9) for k in keys}) for n in range(15)],
-        hidden=3, follow_ups=(7, [("IT-7K3QX4", "VPN <drops>", NOW - timedelta(days=3))] * 3),
-        comments=[comment, ("IT-7K3QX5", "Thanks!", "Ana Lopez")] * 3,
+        hidden=3, follow_ups=(7, [
+            ("IT-7K3QX4", "VPN <drops>", 3, NOW - timedelta(days=3)),
+            (None, None, 4, NOW - timedelta(days=2)),
+        ] * 2),
+        comments=[comment, ("IT-7K3QX5", None, "Thanks!", "Ana Lopez")] * 3,
         pulse=(20262, {"communication": (3.9, 14), "quality": (4.4, 14)}), least=5, now=NOW,
     )  # fmt: skip
     empty = Figures(
@@ -206,6 +209,8 @@ def sample_cards() -> dict[str, Card]:
         "cx summary, empty": cards.summary_card(empty),
         "cx summary, one technician": cards.summary_card(one),
         "cx summary, too few": cards.too_few_card(one, rated=2),
-        "cx-me": cards.mine_card(period, mine, mine, [(*comment[:2], None)], least=5),
+        "cx-me": cards.mine_card(
+            period, mine, mine, [("IT-7K3QX4", None, comment[2], None), comment], least=5
+        ),
         "cx-me, too few": cards.mine_card(period, {}, mine, [], least=5),
     }

@@ -16,7 +16,7 @@ from bot import messages as m
 from bot.cx.cards import FOLLOW_UP_RESOLVED, REACH_OUT
 from bot.cx.dimensions import DIMENSIONS
 from bot.views import Button, Card, Field, Form, ItemList, ListItem, plain_line
-from storage.followups import REACHING, RESOLVED
+from storage.followups import FollowUpState
 from storage.models import FollowUp, Request, Survey
 
 Names = Mapping[str, str]
@@ -40,17 +40,26 @@ class Incident:
     @property
     def reference(self) -> str:
         """How leads know it: the tracking code, or its own number when anonymous."""
-        return f"#{self.follow_up.id}" if self.anonymous else self.request.code
+        return reference(None if self.anonymous else self.request.code, self.follow_up.id)
+
+
+def reference(code: str | None, follow_up: int | None) -> str:
+    """How a lead sees a request's feedback: its tracking code, or — when the person asked to
+    stay anonymous (`code` None) — the follow-up's own number: any lead can look a code up
+    and see who asked."""
+    if code is not None:
+        return code
+    return f"#{follow_up}" if follow_up is not None else m.FOLLOWUPS_ANONYMOUS_ITEM
 
 
 def scores(chosen: Mapping[str, int], *, low_only: bool = False) -> str:
     """ "Communication 2 · Speed 1", in the order leads read the dimensions."""
     shown = [
-        m.FOLLOWUP_SCORE.format(label=d.label, score=chosen[d.key])
+        m.SCORE.format(label=d.label, score=chosen[d.key])
         for d in DIMENSIONS
         if d.key in chosen and (not low_only or chosen[d.key] <= 2)
     ]
-    return " · ".join(shown) or m.FOLLOWUP_NO_SCORES
+    return " · ".join(shown) or m.NO_RATINGS
 
 
 def _title(incident: Incident) -> str:
@@ -65,10 +74,10 @@ def _name(names: Names, identity: str | None, otherwise: str) -> str:
 
 def _state_fields(follow_up: FollowUp, names: Names) -> list[Field]:
     owner = _name(names, follow_up.owner, m.FOLLOWUP_A_LEAD)
-    if follow_up.state == RESOLVED:
+    if follow_up.state == FollowUpState.RESOLVED:
         fields = [Field(m.FOLLOWUP_RESOLVED_BY, owner, person=follow_up.owner)]
         return [*fields, Field(m.FOLLOWUP_NOTE, follow_up.note)] if follow_up.note else fields
-    if follow_up.state == REACHING:
+    if follow_up.state == FollowUpState.REACHING:
         return [Field(m.FOLLOWUP_REACHING, owner, person=follow_up.owner)]
     return [Field(m.FOLLOWUP_STATE, m.FOLLOWUP_OPEN)]
 
@@ -90,7 +99,7 @@ def follow_up_card(incident: Incident, names: Names) -> Card:
     fields.extend(_state_fields(follow_up, names))
     value = str(follow_up.id)
     buttons = ()
-    if follow_up.state != RESOLVED:
+    if follow_up.state != FollowUpState.RESOLVED:
         buttons = (
             Button(m.REACH_OUT, REACH_OUT, value, "primary", opens_form=incident.anonymous),
             Button(m.FOLLOWUP_RESOLVE, FOLLOW_UP_RESOLVED, value, opens_form=True),
@@ -102,7 +111,7 @@ def follow_up_card(incident: Incident, names: Names) -> Card:
         text=m.FOLLOWUP_ANONYMOUS_TEXT if incident.anonymous else request.title,
         fields=tuple(fields),
         buttons=buttons,
-        footer=m.FOLLOWUP_FOOTER if follow_up.state != RESOLVED else "",
+        footer=m.FOLLOWUP_FOOTER if follow_up.state != FollowUpState.RESOLVED else "",
         fallback=plain_line(m.FOLLOWUP_FALLBACK.format(title=title, scores=low)),
     )
 
@@ -119,7 +128,7 @@ def open_list(
             else plain_line(incident.request.title, 80)
         )
         follow_up = incident.follow_up
-        if follow_up.state == REACHING:
+        if follow_up.state == FollowUpState.REACHING:
             name = _name(names, follow_up.owner, m.FOLLOWUP_A_LEAD)
             state = m.FOLLOWUPS_STATE_REACHING.format(name=name)
         else:
@@ -133,7 +142,7 @@ def open_list(
             )
         )
     hidden = total - len(items)
-    more = m.FOLLOWUPS_MORE.format(n=hidden) if hidden > 0 else ""
+    more = m.AND_MORE.format(n=hidden) if hidden > 0 else ""
     lists = (ItemList(title="", items=tuple(items), more=more),) if items else ()
     return Card(
         title=title,
@@ -175,5 +184,5 @@ def lead_message(request: Request, lead: str, lead_name: str, text: str) -> Card
         text=text,
         fields=(Field(m.LEAD_MESSAGE_FROM, lead_name, person=lead),),
         footer=m.LEAD_MESSAGE_FOOTER.format(name=lead_name),
-        fallback=m.LEAD_MESSAGE_FALLBACK.format(code=request.code),
+        fallback=m.LEAD_MESSAGE_TITLE.format(code=request.code),
     )

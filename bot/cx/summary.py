@@ -50,8 +50,8 @@ class Figures:
     measured: measured_store.Measured
     technicians: list[tuple[str, dict[str, tuple[float, int]]]]
     hidden: int
-    follow_ups: tuple[int, list[tuple[str, str, datetime]]]
-    comments: list[tuple[str, str, str | None]]
+    follow_ups: tuple[int, list[tuple[str | None, str | None, int, datetime]]]
+    comments: list[tuple[str | None, int | None, str, str | None]]
     pulse: tuple[int | None, dict[str, tuple[float, int]]]
     least: int
     now: datetime
@@ -99,7 +99,7 @@ class Summaries:
             )
             comments = await store.latest_comments(**args, technician=person.identity)
         # The technician's own feedback, never who gave it.
-        anonymous = [(code, comment, None) for code, comment, _ in comments]
+        anonymous = [(code, number, comment, None) for code, number, comment, _ in comments]
         return cards.mine_card(
             period, own, team, anonymous, least=self.settings.summary_min_ratings
         )
@@ -141,7 +141,7 @@ class Summaries:
             comments = await store.latest_comments(session=session, **args)
             quarter = quarter_of(period.end.astimezone(self.settings.zone).date())
             pulse = await store.pulse(session=session, quarter=quarter)
-            named = [who for _, _, who in comments if who] + list(rows)
+            named = [who for _, _, _, who in comments if who] + list(rows)
             names = await people_store.names_of(session=session, identities=named)
         return Figures(
             period=period,
@@ -157,8 +157,8 @@ class Summaries:
             hidden=hidden,
             follow_ups=follow_ups,
             comments=[
-                (c, text, names.get(who, m.COMMENT_SOMEONE) if who else None)
-                for c, text, who in comments
+                (code, number, text, names.get(who, m.COMMENT_SOMEONE) if who else None)
+                for code, number, text, who in comments
             ],
             pulse=pulse,
             least=least,

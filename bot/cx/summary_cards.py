@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot import messages as m
 from bot.cx.dimensions import BY_KEY, DIMENSIONS
+from bot.cx.followup_cards import reference
 from bot.cx.periods import Period
 from bot.views import Card, Field, Image, ItemList, ListItem
 from storage.summary import Scores
@@ -75,7 +76,7 @@ def mine_card(
     period: Period,
     own: Mapping[str, tuple[Scores, Scores]],
     team: Mapping[str, tuple[Scores, Scores]],
-    comments: Sequence[tuple[str, str, str | None]],
+    comments: Sequence[tuple[str | None, int | None, str, str | None]],
     *,
     least: int,
 ) -> Card:
@@ -149,7 +150,7 @@ def _title(figures: Figures) -> str:
 def _dimension(key: str, now: Scores, before: Scores) -> Field:
     label = BY_KEY[key].label
     if not now.count:
-        return Field(label, m.SUMMARY_NONE)
+        return Field(label, m.NO_RATINGS)
     average = now.average or 0.0
     bar = "█" * round(average) + "░" * (5 - round(average))
     ratings = m.RATING_ONE if now.count == 1 else m.RATING_MANY
@@ -220,26 +221,35 @@ def _pulse(quarter: int, dims: Mapping[str, tuple[float, int]]) -> str:
 def _follow_ups(figures: Figures) -> ItemList:
     count, oldest = figures.follow_ups
     if not count:
-        return ItemList(m.FOLLOW_UPS_NONE)
+        return ItemList(m.FOLLOWUPS_NONE)
     items = tuple(
-        ListItem(code, title, _age(figures.now - opened)) for code, title, opened in oldest
+        ListItem(
+            reference(code, follow_up),
+            title or m.FOLLOWUPS_ANONYMOUS_ITEM,
+            _age(figures.now - opened),
+        )
+        for code, title, follow_up, opened in oldest
     )
-    more = m.FOLLOW_UPS_MORE.format(n=count - len(items)) if count > len(items) else ""
+    more = m.AND_MORE.format(n=count - len(items)) if count > len(items) else ""
     return ItemList(m.FOLLOW_UPS_TITLE.format(n=count), items, more)
 
 
 def _age(age: timedelta) -> str:
-    return m.FOLLOW_UP_AGE_ONE if age.days == 1 else m.FOLLOW_UP_AGE.format(days=max(0, age.days))
+    return m.FOLLOWUP_AGE_ONE if age.days == 1 else m.FOLLOWUP_AGE.format(days=max(0, age.days))
 
 
 def _comments(
-    comments: Sequence[tuple[str, str, str | None]], *, mine: bool = False
+    comments: Sequence[tuple[str | None, int | None, str, str | None]], *, mine: bool = False
 ) -> tuple[ItemList, ...]:
     if not comments:
         return ()
     items = tuple(
-        ListItem(code, m.COMMENT_QUOTE.format(text=text), who or m.COMMENT_ANONYMOUS)
-        for code, text, who in comments
+        ListItem(
+            reference(code, follow_up),
+            m.COMMENT_QUOTE.format(text=text),
+            who or m.COMMENT_ANONYMOUS,
+        )
+        for code, follow_up, text, who in comments
     )
     return (ItemList(m.COMMENTS_MINE if mine else m.COMMENTS_TITLE, items),)
 
@@ -248,7 +258,7 @@ def _average(scores: Scores, average: float | None = None, count: int | None = N
     average = scores.average if average is None and count is None else average
     count = scores.count if count is None else count
     if average is None or not count:
-        return m.AVERAGE_NONE
+        return m.NO_RATINGS
     return m.AVERAGE.format(average=average, count=_count(count))
 
 

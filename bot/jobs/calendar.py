@@ -11,7 +11,7 @@ twice comes the first time.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -112,10 +112,21 @@ def daily(settings: Settings) -> Calendar:
     return Calendar(settings.zone, settings.digest_at[1], _every_day)
 
 
+# The weekly digest comes late by at most this much (a restart, a short outage); a server
+# down for longer, or installed in the middle of the week, waits for the next digest day
+# rather than sending Monday's digest on a Friday evening.
+DIGEST_GRACE = timedelta(days=2)
+
+
 def weekly(settings: Settings) -> Calendar:
     """The digest's day of the week, at the digest time."""
     weekday, at = settings.digest_at
     return Calendar(settings.zone, at, _weekly(weekday))
+
+
+def digest_days(settings: Settings) -> Calendar:
+    """The weekly digest's calendar: `weekly`, caught up within DIGEST_GRACE only."""
+    return replace(weekly(settings), grace=DIGEST_GRACE)
 
 
 # A quarter's pulse missed by more than this waits for the next quarter.

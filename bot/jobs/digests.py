@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import messages as m
 from bot.cx.dimensions import BY_KEY
+from bot.cx.followup_cards import reference
 from bot.delivery import notify
 from bot.jobs.calendar import Due
 from bot.jobs.scheduler import Write
@@ -39,13 +40,13 @@ def _day(day: date) -> str:
 
 def low_scores_card(day: date, scores: Sequence[LowScore], names: dict[str, str]) -> Card:
     """One field per request: its low dimensions, the comment, and who (unless anonymous)."""
-    by_request = [list(rows) for _, rows in groupby(scores, key=lambda s: s.code)]
+    by_request = [list(rows) for _, rows in groupby(scores, key=lambda s: s.request_id)]
     fields = []
     for rows in by_request[:MAX_REQUESTS]:
         first = rows[0]
         lines = [
             " · ".join(
-                m.LOW_SCORE.format(dimension=BY_KEY[s.dimension].label, score=s.score)
+                m.SCORE.format(label=BY_KEY[s.dimension].label, score=s.score)
                 for s in rows
                 if s.dimension in BY_KEY
             )
@@ -56,11 +57,11 @@ def low_scores_card(day: date, scores: Sequence[LowScore], names: dict[str, str]
             lines.append(m.LOW_SCORE_ANONYMOUS)
         else:
             lines.append(m.LOW_SCORE_FROM.format(name=names.get(first.rater, m.REQUESTER)))
-        fields.append(Field(first.code, "\n".join(lines)))
+        fields.append(Field(reference(first.code, first.follow_up), "\n".join(lines)))
     shown = _day(day)
     count = len(by_request)
     text = m.LOW_SCORES_TEXT.format(
-        count=count, requests=m.LOW_SCORES_ONE if count == 1 else m.LOW_SCORES_MANY, day=shown
+        count=count, requests=m.REQUEST_ONE if count == 1 else m.REQUEST_MANY, day=shown
     )
     if count > MAX_REQUESTS:
         text += "\n" + m.LOW_SCORES_MORE.format(count=count - MAX_REQUESTS)

@@ -19,7 +19,7 @@ def timetable(
     `CXBOT_TIMEZONE`: the follow-up reminder and the low scores daily, the leads' digest
     weekly, the pulse quarterly (the last three each switched on or off by a setting)."""
     every = settings.jobs_every_seconds
-    daily, weekly = calendar.daily(settings), calendar.weekly(settings)
+    daily, weekly = calendar.daily(settings), calendar.digest_days(settings)
     digests = Digests(db, settings, digest=Summaries(db, settings).digest)
     jobs: list[Job | Mailing] = [
         Job("close-resolved", every, desk.requests.close_resolved),

@@ -38,10 +38,18 @@ def test_the_weekly_moment_is_the_latest_monday_at_nine() -> None:
         slot_on(2026, 11, 30), utc(2026, 11, 30, 9)
     )
     assert weekly.latest(utc(2026, 12, 9, 15, 30)).slot == slot_on(2026, 12, 7)  # Wednesday
-    assert weekly.latest(utc(2026, 12, 14, 8, 59)).slot == slot_on(
-        2026, 12, 7
-    )  # next Monday, before
+    assert weekly.latest(utc(2026, 12, 14, 8, 59)).slot == slot_on(2026, 12, 7)  # next Monday
     assert weekly.latest(utc(2026, 12, 14, 9, 0)).slot == slot_on(2026, 12, 14)
+
+
+def test_the_digest_comes_late_by_two_days_at_most_never_on_a_friday_evening() -> None:
+    digest = calendar.digest_days(settings())  # Monday 09:00 UTC by default
+    # A restart or an outage: it still comes, up to two days late.
+    assert digest.latest(utc(2026, 12, 9, 9, 0)).slot == slot_on(2026, 12, 7)  # Wednesday
+    # Later (or a server installed mid-week): it waits for the next Monday.
+    assert digest.latest(utc(2026, 12, 9, 9, 1)) is None
+    assert digest.latest(utc(2026, 12, 11, 22, 40)) is None  # Friday evening
+    assert digest.latest(utc(2026, 12, 14, 9, 0)).slot == slot_on(2026, 12, 14)
 
 
 def test_the_day_and_time_are_read_in_the_configured_zone() -> None:

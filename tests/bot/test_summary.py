@@ -57,7 +57,7 @@ async def test_the_lead_reads_each_dimension_with_its_change_and_spread(
         "████░  3.5 / 5 · 4 ratings\n▲ 1.0 (was 2.5)\nscores 1 to 5: 0 · 1 · 1 · 1 · 1"
     )
     assert fields["Communication"].endswith(m.CHANGE_NONE + "\nscores 1 to 5: 0 · 1 · 0 · 2 · 0")
-    assert fields["Quality"] == m.SUMMARY_NONE
+    assert fields["Quality"] == m.NO_RATINGS
     assert fields[m.SUMMARY_RESPONSES].startswith("4 of 4 rating cards answered (100%)")
     assert fields[m.SUMMARY_MEASURED].split("\n") == [
         "First response: 45 min (median)",
@@ -92,7 +92,8 @@ async def test_follow_ups_comments_and_the_pulse_are_listed(
         ("IT-000003", "open 4 days"), ("IT-000004", "open 1 day")
     ]  # fmt: skip
     assert [(i.code, i.title, i.status) for i in comments.items] == [
-        ("IT-000002", "“Slow start”", m.COMMENT_ANONYMOUS),
+        # No code for an anonymous comment: a code leads to who asked.
+        (m.FOLLOWUPS_ANONYMOUS_ITEM, "“Slow start”", m.COMMENT_ANONYMOUS),
         ("IT-000001", "“Quick and kind”", "Ana Lopez"),
     ]
     pulse = {f.label: f.value for f in card.fields}[m.SUMMARY_PULSE]
@@ -157,7 +158,7 @@ async def test_a_technician_sees_their_own_against_the_team_and_nobody_else(
     card = await summaries(month, settings, least=3).mine(TECHNICIAN, "7d")
     fields = {f.label: f.value for f in card.fields}
     assert fields["Speed"] == "You: 4.0 (3 ratings) · team: 3.5 (4 ratings)"
-    assert fields["Quality"] == "Team: no ratings"
+    assert fields["Quality"] == m.MINE_TEAM_ONLY.format(team=m.NO_RATINGS)
     (comments,) = card.lists
     assert {i.title for i in comments.items} == {"“Slow start”", "“Quick and kind”"}
     shown = everything_in(card)

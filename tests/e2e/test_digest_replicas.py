@@ -51,9 +51,10 @@ async def test_two_servers_send_each_lead_one_weekly_digest_and_one_days_low_sco
             CXBOT_JOBS_EVERY="0.5",
             CXBOT_LOG_LEVEL="INFO",
             CXBOT_DAILY_LOW_SCORES="1",
-            # Today's moment is midnight UTC, this week's Monday at midnight: both are due
-            # (caught up) as soon as the servers look.
+            # Today at midnight UTC is the moment of both (the digest's day is today): both
+            # are due, caught up, as soon as the servers look.
             CXBOT_DIGEST_TIME="00:00",
+            CXBOT_DIGEST_DAY=utcnow().strftime("%a").lower(),
         )
         for port in ports
     ]
@@ -89,10 +90,9 @@ async def test_two_servers_send_each_lead_one_weekly_digest_and_one_days_low_sco
     async with db.read() as session:
         runs = list(await session.scalars(select(JobRun).where(JobRun.job.in_(JOBS))))
     today = utcnow().date()
-    monday = today - timedelta(days=today.weekday())
     assert sorted((r.job, r.slot, r.outcome) for r in runs) == [
         ("low-scores", today.toordinal(), f"sent 2 low scores of {yesterday} to 2 leads"),
-        ("weekly-digest", monday.toordinal(), "sent the weekly digest to 2 leads"),
+        ("weekly-digest", today.toordinal(), "sent the weekly digest to 2 leads"),
     ]
     for job in JOBS:
         assert sum(log.count(f"job {job}: ") for log in logs) == 1, job

@@ -189,6 +189,12 @@ async def test_no_lead_ever_sees_who_gave_anonymous_feedback(stack: Stack) -> No
         await FollowUps(stack.db, stack.settings, lambda: None).remind()
         await until(stack, lambda: titled(stack, LIV, m.FOLLOWUPS_REMINDER_TITLE))
 
+    # And the summary, which lists open follow-ups and the latest comments.
+    status, summary = await stack.sender.command("/cx-summary", "", LIV)
+    assert status == 200 and m.FOLLOW_UPS_TITLE.format(n=1) in json.dumps(summary)
+    for secret in (QUINN, "Quinn", "quinn", code, TITLE):
+        assert secret not in json.dumps(summary), secret
+
     to_leads = [
         c
         for c in stack.slack.calls

@@ -126,14 +126,18 @@ async def test_open_follow_ups_oldest_first(month: Database) -> None:
         count, oldest = await store.open_follow_ups(session=session, oldest=1)
         tess_count, _ = await store.open_follow_ups(session=session, technician=TESS)
     assert count == 2
-    assert [(code, title) for code, title, _ in oldest] == [("IT-000003", "Request 3")]
+    assert [(code, title) for code, title, _, _ in oldest] == [("IT-000003", "Request 3")]
     assert tess_count == 1
 
 
 async def test_latest_comments_never_name_an_anonymous_requester(month: Database) -> None:
     async with month.read() as session:
         comments = await store.latest_comments(session=session, start=START, end=END)
-    assert comments == [("IT-000002", "Slow start", None), ("IT-000001", "Quick and kind", ANA)]
+    # An anonymous comment names no one and shows no code (a code leads to who asked).
+    assert comments == [
+        (None, None, "Slow start", None),
+        ("IT-000001", None, "Quick and kind", ANA),
+    ]
 
 
 async def test_weekly_points_are_averages_per_local_week(month: Database) -> None:
