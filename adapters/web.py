@@ -20,7 +20,7 @@ from adapters.teams.mount import mount as mount_teams
 from adapters.teams.settings import TeamsSettings
 from bot.jobs.housekeeping import Housekeeping
 from bot.jobs.scheduler import Scheduler
-from bot.jobs.timetable import timetable
+from bot.jobs.timetable import schedule_line, timetable
 from bot.settings import Settings
 from storage import charts as chart_store
 from storage import outbox
@@ -107,6 +107,7 @@ async def _start(app: web.Application) -> None:
         wake=core.dispatcher.wake,
     )
     runtime.scheduler.start()
+    log.info("%s", schedule_line(settings))
     # Everything made so far (modules, the Bolt app, SQLAlchemy's metadata) lives as long
     # as the process. Set aside from the garbage collector, a full collection no longer
     # walks it, which took a busy server's event loop away for 50-130 ms each time.

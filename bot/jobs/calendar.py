@@ -20,6 +20,7 @@ from bot.settings import Settings
 # Saturday and Sunday (Monday is 0): a quarter's first working day is never one of them.
 WEEKEND = (5, 6)
 QUARTER_MONTHS = (1, 4, 7, 10)
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 @dataclass(frozen=True)

@@ -34,3 +34,17 @@ def timetable(
     if settings.quarterly_pulse:
         jobs.append(Mailing("pulse", every, calendar.quarterly(settings), desk.pulse.prepare))
     return jobs
+
+
+def schedule_line(settings: Settings) -> str:
+    """What the leads get and when, for the log at start-up."""
+    day = calendar.DAY_NAMES[settings.digest_at[0]]
+    at = f"{settings.digest_time} {settings.timezone}"
+    weekly = f"every {day} at {at}" if settings.weekly_digest else "off"
+    return (
+        f"Leads' weekly digest: {weekly}; follow-up reminders daily at {at};"
+        f" daily low scores {'on' if settings.daily_low_scores else 'off'};"
+        f" quarterly pulse {'on' if settings.quarterly_pulse else 'off'}"
+        " (CXBOT_WEEKLY_DIGEST, CXBOT_DIGEST_DAY, CXBOT_DIGEST_TIME, CXBOT_TIMEZONE,"
+        " CXBOT_DAILY_LOW_SCORES, CXBOT_QUARTERLY_PULSE)."
+    )

@@ -146,3 +146,13 @@ async def test_a_calendar_job_runs_once_per_moment_on_a_frozen_clock(db: Databas
         slots == [slot_on(2026, 3, 28), slot_on(2026, 3, 29), slot_on(2026, 3, 30)]
         and len(runs) == 3
     )
+
+
+def test_the_start_up_log_says_what_leads_get_and_when() -> None:
+    from bot.jobs.timetable import schedule_line
+
+    line = schedule_line(settings(CXBOT_DIGEST_DAY="Friday", CXBOT_TIMEZONE="Europe/Paris"))
+    assert "weekly digest: every Friday at 09:00 Europe/Paris" in line
+    assert "daily low scores off" in line and "quarterly pulse off" in line
+    quiet = schedule_line(settings(CXBOT_WEEKLY_DIGEST="0", CXBOT_QUARTERLY_PULSE="1"))
+    assert "weekly digest: off" in quiet and "quarterly pulse on" in quiet
