@@ -24,7 +24,13 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from adapters.slack import bolt_logs, senders, uploads
 from adapters.slack.auth import BotIdentity
 from adapters.slack.names import Names
-from adapters.slack.render import action_name, render_blocks, render_modal, render_text
+from adapters.slack.render import (
+    action_name,
+    render_blocks,
+    render_modal,
+    render_notice,
+    render_text,
+)
 from adapters.slack.text import decode, message_text
 from bot import messages as m
 from bot import views
@@ -361,8 +367,14 @@ class Listeners:
         if reply.form is not None:
             meta = json.dumps({"action": reply.form.action, "value": reply.form.value})
             view = render_modal(reply.form, callback_id=FORM_CALLBACK, private_metadata=meta)
-            await client.views_open(trigger_id=body.get("trigger_id"), view=view)
-            return
+            try:
+                await client.views_open(trigger_id=body.get("trigger_id"), view=view)
+                return
+            except SlackApiError as error:
+                # A trigger_id lasts 3 s (expired_trigger_id when the database was slow):
+                # the person tapped and waits, so they are told rather than left guessing.
+                log.warning("slack: could not open a form: %s", error.response.get("error"))
+                reply = Reply(card=views.message(m.FORM_NOT_OPENED), problem=True)
         if reply.card is None:
             return
         channel = str((body.get("channel") or {}).get("id") or user)
@@ -392,12 +404,17 @@ class Listeners:
                 text,
                 option.get("value") if option else None,
             )
-            if reply.problem and reply.card is not None:
+            if reply.card is None:
+                return {}
+            if reply.problem:
                 return {"response_action": "errors", "errors": {"text": reply.card.text[:2000]}}
-            return {}
+            # An empty answer closes the modal with the bot's answer unsaid ("your message is
+            # on its way"): it is said in the modal instead, which the person then closes.
+            title = str((view.get("title") or {}).get("text") or "") or reply.card.title
+            return {"response_action": "update", "view": render_notice(reply.card, title=title)}
 
         async def closed_already(answer: dict[str, Any]) -> None:
-            if answer:
+            if answer.get("response_action") == "errors":
                 log.warning("slack: a form's answer came after the form had closed: %s", answer)
 
         await self._ack_in_time(

@@ -72,6 +72,11 @@ def safe(text: str, limit: int) -> str:
     return cut + "…"
 
 
+def one_line(text: str) -> str:
+    """Text typed on several lines (a DM, a comment), on one: a list shows one item a line."""
+    return " ".join(text.split())
+
+
 def plain(text: str, limit: int) -> str:
     return shorten(unmarked(text), limit) or " "
 
@@ -165,7 +170,8 @@ def _list_lines(group: ItemList) -> list[str]:
     items = group.items[:MAX_ITEMS]
     lines = [f"*{safe(group.title, 200)}*"] if group.title else []
     lines += [
-        f"`{safe(i.code, 20)}`  {safe(shorten(i.title, 120), 400)} — *{safe(i.status, 40)}*"
+        f"`{safe(i.code, 20)}`  {safe(shorten(one_line(i.title), 120), 400)}"
+        f" — *{safe(i.status, 40)}*"
         for i in items
     ]
     if len(group.items) > len(items):
@@ -265,5 +271,17 @@ def render_modal(form: Form, *, callback_id: str, private_metadata: str) -> dict
         submit=PlainTextObject(text=plain(form.submit_label, MAX_MODAL_TITLE)),
         close=PlainTextObject(text=m.CANCEL),
         blocks=blocks,
+    )
+    return view.to_dict()
+
+
+def render_notice(card: Card, *, title: str) -> dict[str, Any]:
+    """A modal saying how a form went, shown in place of the form (response_action
+    "update"): only a close button, so nothing comes back from it."""
+    view = View(
+        type="modal",
+        title=PlainTextObject(text=plain(title, MAX_MODAL_TITLE)),
+        close=PlainTextObject(text=m.FORM_CLOSE),
+        blocks=render_blocks(card),
     )
     return view.to_dict()

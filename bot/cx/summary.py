@@ -8,6 +8,7 @@ period and the scope, puts names to identities, and hands the figures to the car
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -112,7 +113,8 @@ class Summaries:
             if mentioned:
                 names = await people_store.names_of(session=session, identities=mentioned[:1])
                 return Scope(mentioned[0], names.get(mentioned[0], m.SCOPE_SOMEONE))
-            found = await store.technicians_named(session=session, name=words)
+            # "@Tess Tech" typed without the platform's autocomplete is a name too.
+            found = await store.technicians_named(session=session, name=words.lstrip("@ "))
         if not found:
             raise BadInput(m.SCOPE_UNKNOWN.format(words=words[:60]))
         if len(found) > 1:
@@ -206,9 +208,13 @@ def zone_offset(settings: Settings, when: datetime) -> float:
     return shift.total_seconds() if shift else 0.0
 
 
+_RANGE_SPACES = re.compile(r"\s*(\.\.|…)\s*")
+
+
 def _split(text: str) -> tuple[str, str]:
     """(the period word, or "", the rest: the scope)."""
-    words = text.split()
+    # A range typed with spaces ("2026-06-01 .. 2026-06-30") is one word.
+    words = _RANGE_SPACES.sub(r"\1", text).split()
     for n, word in enumerate(words):
         if is_period(word):
             return word, " ".join(words[:n] + words[n + 1 :])

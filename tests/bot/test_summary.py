@@ -120,6 +120,10 @@ async def test_one_technician_by_mention_or_by_name(month: Database, settings: S
     by_mention = await summaries(month, settings).summary(LEAD, "7d @slack:T1:UTESS")
     by_name = await summaries(month, settings).summary(LEAD, "tess smith 7d")
     assert by_mention == by_name
+    # Typed by hand, without the platform's autocomplete; a range typed with spaces.
+    assert await summaries(month, settings).summary(LEAD, "7d @Tess Smith") == by_name
+    ranged = await summaries(month, settings).summary(LEAD, "2026-06-01 .. 2026-06-30 Tess Smith")
+    assert ranged.title.startswith("CX summary · Tess Smith · ")
     assert by_name.title == "CX summary · Tess Smith · last 7 days"
     fields = {f.label: f.value for f in by_name.fields}
     assert fields["Speed"].startswith("████░  4.0 / 5 · 3 ratings")
