@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 Handler = Callable[[TurnContext, str], Awaitable[None]]
 # A Teams user's `track …` may come as they would type it in Slack.
 _SLASH = re.compile(r"^\s*/(?=(track|cx-summary|cx-me)\b)", re.IGNORECASE)
+# What only the person who typed it may read, wherever they typed it.
+_FOR_THEM_ALONE = re.compile(r"(cx-summary|summary|cx-me|follow[- ]?ups)\b", re.IGNORECASE)
 # An invoke whose answer is still being worked on after this long is answered that it will
 # follow; Teams gives up on an invoke after about 15 s.
 INVOKE_WITHIN = 8.0
@@ -55,6 +57,8 @@ class Tap:
     value: str
     text: str = ""
     choice: str | None = None
+    # The button opens a task module (its data says so); a client may send it as a message.
+    opens_task: bool = False
 
 
 def tap_of(data: Any) -> Tap | None:
@@ -67,11 +71,13 @@ def tap_of(data: Any) -> Tap | None:
         return None
     text = data.get("text")
     choice = data.get("choice")
+    msteams = data.get("msteams")
     return Tap(
         people.clean(action),
         people.clean(value),
         people.clean(text) if isinstance(text, str) else "",
         people.clean(choice) if isinstance(choice, str) and choice else None,
+        isinstance(msteams, dict) and msteams.get("type") == "task/fetch",
     )
 
 
@@ -165,7 +171,8 @@ class TeamsBot:
             self.later.run(self._chat(activity, identity, text))
 
     async def _chat(self, activity: Activity, identity: str, text: str) -> None:
-        await self._politely(activity, identity, self.desk.chat(identity, text))
+        private = bool(_FOR_THEM_ALONE.match(text))
+        await self._politely(activity, identity, self.desk.chat(identity, text), private=private)
 
     async def _press(self, activity: Activity, identity: str, tap: Tap) -> None:
         if tap.text or tap.choice:
@@ -173,24 +180,45 @@ class TeamsBot:
             work = self.desk.submit(identity, tap.action, tap.value, tap.text, tap.choice)
         else:
             work = self.desk.press(identity, tap.action, tap.value)
-        await self._politely(activity, identity, work)
+        # The save button of a form shown on the card, its box left empty (Teams then sends
+        # "" or nothing), reads as a press asking for the form the person is looking at.
+        in_chat = m.FORM_IN_CHAT if tap.opens_task else m.COMMENT_EMPTY
+        await self._politely(activity, identity, work, form_said=in_chat)
 
-    async def _politely(self, activity: Activity, identity: str, work: Awaitable[Reply]) -> None:
+    async def _politely(
+        self,
+        activity: Activity,
+        identity: str,
+        work: Awaitable[Reply],
+        *,
+        private: bool = False,
+        form_said: str = m.FORM_IN_CHAT,
+    ) -> None:
         try:
             reply = await work
         except Exception:
             log.exception("teams: could not answer a %s activity", activity.type)
             reply = Reply(card=views.message(m.SOMETHING_WRONG), problem=True)
         if reply.form is not None:
-            reply = Reply(card=views.message(m.FORM_IN_CHAT))
-        await self._tell(activity, identity, reply)
+            reply = Reply(card=views.message(form_said))
+        await self._tell(activity, identity, reply, private=private)
 
-    async def _tell(self, activity: Activity, identity: str, reply: Reply) -> None:
+    async def _tell(
+        self, activity: Activity, identity: str, reply: Reply, *, private: bool = False
+    ) -> None:
         """Answers the person who acted: in their personal chat; from a channel or group
-        chat, in the thread they acted in unless their personal chat is known."""
+        chat, in the thread they acted in unless their personal chat is known. A `private`
+        answer (a summary, someone's ratings, follow-ups) never goes to the thread: the
+        delivery opens the personal chat if need be, and the thread hears where it went."""
         if reply.card is None:
             return
-        if people.is_personal(activity) or await self.references.has_personal(identity):
+        if people.is_personal(activity):
+            await self.desk.send(identity, reply.card)
+        elif private:
+            await self.desk.send(identity, reply.card)
+            note = views.message(m.TEAMS_SENT_PRIVATELY)
+            await self.desk.send(identity, note, thread=people.thread_of(activity))
+        elif await self.references.has_personal(identity):
             await self.desk.send(identity, reply.card)
         else:
             await self.desk.send(identity, reply.card, thread=people.thread_of(activity))
@@ -278,7 +306,7 @@ def _typed(context: TurnContext) -> str:
     except Exception:  # a malformed mention entity: the text as it came
         log.info("teams: could not take the mention out of a message", exc_info=True)
         text = activity.text
-    return _SLASH.sub("", unmarked(text)).strip()
+    return _SLASH.sub("", unmarked(people.mentions_named(activity, text))).strip()
 
 
 def _dialog_data(activity: Activity) -> Any:

@@ -41,6 +41,8 @@ THREAD_MARK = ";messageid="
 MAX_CONVERSATION_ID = 280
 # What no database stores: NUL (PostgreSQL refuses it) and lone surrogates (not encodable).
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# A mention's words as Teams writes them in the text.
+_AT = re.compile(r"</?at[^>]*>", re.IGNORECASE)
 _SERVICE_URL = re.compile(r"^https?://[\x21-\x7e]{1,500}$")
 # Whether someone is marked unreachable is read again after this many seconds: another
 # replica's delivery may have marked them since.
@@ -112,6 +114,35 @@ def thread_of(activity: Activity) -> str:
         return whole
     root = _text(activity.reply_to_id)
     return f"{whole}{THREAD_MARK}{root}" if root and whole.startswith("19:") else whole
+
+
+def mentions_named(activity: Activity, text: str) -> str:
+    """Everyone else @mentioned as the core reads a person: `<at>Tess Tech</at>` becomes
+    Tess's identity when Teams gives her Entra ID object id, else the name she goes by
+    (Teams' user mentions usually carry only the 29: id, which the core does not know).
+    The bot's own mention goes, also when it came without its `text` (group chats), which
+    the SDK's removal misses."""
+    tenant = tenant_of(activity)
+    bot = getattr(activity.recipient, "id", None)
+    for entity in activity.entities or []:
+        if str(getattr(entity, "type", "")).lower() != "mention":
+            continue
+        extra = getattr(entity, "additional_properties", None) or {}
+        mentioned = extra.get("mentioned")
+        if not isinstance(mentioned, dict):
+            continue
+        shown = extra.get("text") or f"<at>{mentioned.get('name')}</at>"
+        if not isinstance(shown, str) or shown not in text:
+            continue
+        object_id = mentioned.get("aadObjectId")
+        if bot and mentioned.get("id") == bot:
+            who = ""
+        elif isinstance(object_id, str) and object_id and tenant:
+            who = teams_identity(tenant, object_id)
+        else:
+            who = _AT.sub("", shown)
+        text = text.replace(shown, clean(who).strip())
+    return text
 
 
 def person_key(identity: str) -> str:
