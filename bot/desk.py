@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from bot import messages as m
 from bot import views
 from bot.cx import cards as cx_cards
-from bot.cx import pulse
+from bot.cx import followup_cards, pulse
 from bot.cx.comments import Comments
 from bot.cx.followups import FollowUps
 from bot.cx.summary import Summaries
@@ -27,8 +27,9 @@ from bot.errors import BadInput, CxbotError, NotAllowed
 from bot.people import Person, Role, valid_identity
 from bot.reply import NOTHING, Reply
 from bot.requests import cards, codes
+from bot.requests.listings import LISTINGS, Listings
 from bot.requests.statuses import Status
-from bot.requests.usecases import LISTINGS, Requests
+from bot.requests.usecases import Requests
 from bot.settings import Settings
 from bot.views import Card
 from storage import events as event_store
@@ -92,6 +93,7 @@ class Desk:
         self.db = db
         self.settings = settings
         self.requests = Requests(db, settings, wake)
+        self.listings = Listings(db)
         self.surveys = Surveys(db, settings, wake)
         self.summaries = Summaries(db, settings)
         self.comments = Comments(db, settings, wake)
@@ -118,8 +120,8 @@ class Desk:
             cx_cards.RATE: self._rate,
             cx_cards.COMMENT: self.comments.form,
             cx_cards.ANONYMOUS: self.comments.toggle_anonymous,
-            cx_cards.REACH_OUT: self.followups.reach_out,
-            cx_cards.FOLLOW_UP_RESOLVED: self.followups.resolve_form,
+            followup_cards.REACH_OUT: self.followups.reach_out,
+            followup_cards.FOLLOW_UP_RESOLVED: self.followups.resolve_form,
             pulse.PULSE: self._pulse,
         }
 
@@ -127,8 +129,8 @@ class Desk:
         self._forms: dict[str, FormHandler] = {
             cards.UPDATE: self._submit_update,
             cx_cards.COMMENT: self._submit_comment,
-            cx_cards.REACH_OUT: self._submit_message,
-            cx_cards.FOLLOW_UP_RESOLVED: self._submit_resolved,
+            followup_cards.REACH_OUT: self._submit_message,
+            followup_cards.FOLLOW_UP_RESOLVED: self._submit_resolved,
         }
 
     async def person(self, identity: str) -> Person:
@@ -257,7 +259,7 @@ class Desk:
     async def _track(self, person: Person, text: str) -> Reply:
         kind, handler, rest = self._route(text)
         if kind == "mine":
-            return Reply(card=await self.requests.mine(person))
+            return Reply(card=await self.listings.mine(person))
         if kind == "help":
             return self._help(person)
         if kind == "usage":
@@ -267,7 +269,7 @@ class Desk:
             return self._usage(word) if person.can_work else await self._open(person, rest)
         if kind == "list":
             word, page = _split(rest)
-            card = await self.requests.listing(person, word.lower(), int(page or 1))
+            card = await self.listings.listing(person, word.lower(), int(page or 1))
             return Reply(card=card)
         if handler is not None:
             return await handler(person, rest)
@@ -292,7 +294,7 @@ class Desk:
         if len(text) <= 16 and _is_code_like(text):
             return await self._show(person, text)
         if _WHERE_IS_MY_TICKET.search(text):
-            return Reply(card=await self.requests.mine(person))
+            return Reply(card=await self.listings.mine(person))
         if text.lower() in ("help", "?", "hi", "hello"):
             return self._help(person)
         return Reply(card=views.message(m.CHAT_HINT))

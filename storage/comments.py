@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from typing import Any
+
+from sqlalchemy import case, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Survey
 from storage.types import utcnow
+
+
+def unless_anonymous(column: Any) -> Any:
+    """The column, or NULL where the person asked to stay anonymous (a query joined to
+    surveys). Dropped in SQL, so what would name them never reaches this process."""
+    return case((Survey.anonymous.is_(True), None), else_=column)
 
 
 async def set_comment(*, session: AsyncSession, request_id: int, comment: str) -> None:

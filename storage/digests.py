@@ -1,14 +1,15 @@
-"""What the leads' digests read: who the leads are, and the low scores of a day."""
+"""What the leads' daily digest reads: the low scores of a day."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import FollowUp, Rating, Request, RoleGrant, Survey
+from storage.comments import unless_anonymous
+from storage.models import FollowUp, Rating, Request, Survey
 
 # A score this low on any dimension is an incident (seed 003).
 LOW_SCORE = 2
@@ -27,23 +28,17 @@ class LowScore:
     rater: str | None
 
 
-async def holders(*, session: AsyncSession, role: str) -> list[str]:
-    """Everyone holding `role`, in a stable order."""
-    query = select(RoleGrant.identity).where(RoleGrant.role == role).order_by(RoleGrant.identity)
-    return list(await session.scalars(query))
-
-
 async def low_scores(*, session: AsyncSession, since: datetime, until: datetime) -> list[LowScore]:
     """Scores of 1 or 2 given in [since, until), by request then dimension."""
     query = (
         select(
             Request.id,
-            case((Survey.anonymous.is_(True), None), else_=Request.code),
+            unless_anonymous(Request.code),
             FollowUp.id,
             Rating.dimension,
             Rating.score,
             Survey.comment,
-            case((Survey.anonymous.is_(True), None), else_=Rating.rater),
+            unless_anonymous(Rating.rater),
         )
         .join(Request, Request.id == Rating.request_id)
         .outerjoin(Survey, Survey.request_id == Rating.request_id)

@@ -12,9 +12,10 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, null, select, true
+from sqlalchemy import ColumnElement, Select, and_, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.comments import unless_anonymous
 from storage.db import Database
 from storage.models import Rating, Request, Survey
 
@@ -25,13 +26,6 @@ REQUEST_FIELDS = (
 # Rows fetched per round trip: large enough to keep the driver busy, small enough that the
 # memory they take does not matter.
 BATCH = 2_000
-
-
-def _unless_anonymous(column: Any, name: str) -> Any:
-    """The column, or NULL for a survey whose person asked to stay anonymous: dropped in
-    SQL, so the name never reaches this process. The request code goes too, as the
-    requests export (or `/track`) would name the person behind it."""
-    return case((Survey.anonymous.is_(True), null()), else_=column).label(name)
 
 
 @asynccontextmanager
@@ -58,8 +52,9 @@ def ratings(
     None when the person asked to stay anonymous."""
     query = (
         select(
-            _unless_anonymous(Request.code, "request"),
-            _unless_anonymous(Rating.rater, "rater"),
+            # The request code goes too: the requests export (or `/track`) would name the person.
+            unless_anonymous(Request.code).label("request"),
+            unless_anonymous(Rating.rater).label("rater"),
             Rating.dimension,
             Rating.score,
             Rating.rated_at,

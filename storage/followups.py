@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import FollowUp, Request, RoleGrant
+from storage.models import FollowUp, Request
 from storage.types import utcnow
 from storage.upsert import insert_for
 
-OPEN, REACHING, RESOLVED = "open", "reaching", "resolved"
+
+class FollowUpState(StrEnum):
+    """Where a follow-up stands. Stored as its value, so the names never change."""
+
+    OPEN = "open"
+    # A lead said they would reach out.
+    REACHING = "reaching"
+    RESOLVED = "resolved"
 
 
 async def open_for(*, session: AsyncSession, request_id: int) -> tuple[FollowUp, bool]:
@@ -21,7 +29,7 @@ async def open_for(*, session: AsyncSession, request_id: int) -> tuple[FollowUp,
     One per request whatever happens at once: the unique request_id decides.
     """
     statement = insert_for(session, FollowUp).values(
-        request_id=request_id, state=OPEN, opened_at=utcnow(), note=""
+        request_id=request_id, state=FollowUpState.OPEN, opened_at=utcnow(), note=""
     )
     result = await session.execute(statement.on_conflict_do_nothing(index_elements=["request_id"]))
     found = await of_request(session=session, request_id=request_id)
@@ -42,12 +50,12 @@ async def get(*, session: AsyncSession, follow_up_id: int, lock: bool = False) -
 
 
 async def reach_out(*, session: AsyncSession, follow_up: FollowUp, owner: str) -> None:
-    follow_up.state = REACHING
+    follow_up.state = FollowUpState.REACHING
     follow_up.owner = owner
 
 
 async def resolve(*, session: AsyncSession, follow_up: FollowUp, owner: str, note: str) -> None:
-    follow_up.state = RESOLVED
+    follow_up.state = FollowUpState.RESOLVED
     follow_up.owner = owner
     follow_up.note = note
     follow_up.resolved_at = utcnow()
@@ -60,7 +68,7 @@ async def unresolved(
     query = (
         select(FollowUp, Request)
         .join(Request, Request.id == FollowUp.request_id)
-        .where(FollowUp.state != RESOLVED)
+        .where(FollowUp.state != FollowUpState.RESOLVED)
         .order_by(FollowUp.opened_at, FollowUp.id)
         .limit(limit)
     )
@@ -68,7 +76,9 @@ async def unresolved(
 
 
 async def count_unresolved(*, session: AsyncSession) -> int:
-    query = select(func.count()).select_from(FollowUp).where(FollowUp.state != RESOLVED)
+    query = (
+        select(func.count()).select_from(FollowUp).where(FollowUp.state != FollowUpState.RESOLVED)
+    )
     return int(await session.scalar(query) or 0)
 
 
@@ -79,7 +89,7 @@ async def claim_reminders(*, session: AsyncSession, before: datetime, now: datet
     last_shown = func.coalesce(FollowUp.reminded_at, FollowUp.opened_at)
     statement = (
         update(FollowUp)
-        .where(FollowUp.state != RESOLVED, last_shown <= before)
+        .where(FollowUp.state != FollowUpState.RESOLVED, last_shown <= before)
         .values(reminded_at=now)
         .returning(FollowUp.id)
     )
@@ -99,9 +109,3 @@ async def with_requests(
         .execution_options(populate_existing=True)
     )
     return [(follow_up, request) for follow_up, request in await session.execute(query)]
-
-
-async def leads(*, session: AsyncSession) -> list[str]:
-    """Everyone holding the lead role: the people follow-ups go to."""
-    query = select(RoleGrant.identity).where(RoleGrant.role == "lead").order_by(RoleGrant.identity)
-    return list(await session.scalars(query))

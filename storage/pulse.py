@@ -76,7 +76,8 @@ async def figures(*, session: AsyncSession, quarter: int) -> dict[str, tuple[flo
     }
 
 
-async def invited(*, session: AsyncSession, quarter: int) -> int:
-    """How many people were asked about the quarter (for the pulse's response rate)."""
-    query = select(func.count()).select_from(PulseInvite).where(PulseInvite.quarter == quarter)
-    return int(await session.scalar(query) or 0)
+async def latest_quarter(*, session: AsyncSession, up_to: int) -> int | None:
+    """The latest quarter, up to `up_to`, that has any answers."""
+    query = select(func.max(PulseRating.quarter)).where(PulseRating.quarter <= up_to)
+    latest = await session.scalar(query)
+    return int(latest) if latest is not None else None

@@ -1,4 +1,4 @@
-"""Surveys and ratings, and the one aggregate query behind /cx-summary."""
+"""Surveys and ratings: who is asked, what they tapped, and who worked each request."""
 
 from __future__ import annotations
 

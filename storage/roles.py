@@ -34,6 +34,12 @@ async def revoke(*, session: AsyncSession, identity: str, role: str) -> bool:
     return True
 
 
+async def holders(*, session: AsyncSession, role: str) -> list[str]:
+    """Everyone holding `role`, in a stable order."""
+    query = select(RoleGrant.identity).where(RoleGrant.role == role).order_by(RoleGrant.identity)
+    return list(await session.scalars(query))
+
+
 async def all_grants(*, session: AsyncSession) -> list[RoleGrant]:
     query = select(RoleGrant).order_by(RoleGrant.identity, RoleGrant.role)
     return list(await session.scalars(query))

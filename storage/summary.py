@@ -16,11 +16,12 @@ from typing import Any
 from sqlalchemy import Float, Integer, Select, and_, case, cast, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import pulse as pulse_store
+from storage.comments import unless_anonymous
 from storage.followups import FollowUpState
 from storage.models import (
     FollowUp,
     PersonRecord,
-    PulseRating,
     Rating,
     Request,
     RoleGrant,
@@ -176,8 +177,8 @@ async def open_follow_ups(
     count = credited(select(func.count()).select_from(FollowUp), FollowUp.request_id, technician)
     query = (
         select(
-            _unless_anonymous(Request.code),
-            _unless_anonymous(Request.title),
+            unless_anonymous(Request.code),
+            unless_anonymous(Request.title),
             FollowUp.id,
             FollowUp.opened_at,
         )
@@ -192,11 +193,6 @@ async def open_follow_ups(
     return int(total or 0), [tuple(row) for row in await session.execute(query)]  # type: ignore[misc]
 
 
-def _unless_anonymous(column: Any) -> Any:
-    """The column, or NULL for a survey whose person asked to stay anonymous."""
-    return case((Survey.anonymous.is_(True), None), else_=column)
-
-
 async def latest_comments(
     *,
     session: AsyncSession,
@@ -209,10 +205,10 @@ async def latest_comments(
     when the survey was anonymous, so neither a name nor a way to find it is ever shown."""
     query = (
         select(
-            _unless_anonymous(Request.code),
+            unless_anonymous(Request.code),
             FollowUp.id,
             Survey.comment,
-            _unless_anonymous(Survey.requester),
+            unless_anonymous(Survey.requester),
         )
         .join(Request, Request.id == Survey.request_id)
         .outerjoin(FollowUp, FollowUp.request_id == Survey.request_id)
@@ -250,17 +246,10 @@ async def pulse(
 ) -> tuple[int | None, dict[str, tuple[float, int]]]:
     """The latest quarterly pulse up to `quarter` (e.g. 20264): (its quarter, per dimension
     (average, count)); (None, {}) when there was none."""
-    latest = await session.scalar(
-        select(func.max(PulseRating.quarter)).where(PulseRating.quarter <= quarter)
-    )
+    latest = await pulse_store.latest_quarter(session=session, up_to=quarter)
     if latest is None:
         return None, {}
-    query = (
-        select(PulseRating.dimension, func.avg(PulseRating.score), func.count())
-        .where(PulseRating.quarter == latest)
-        .group_by(PulseRating.dimension)
-    )
-    return int(latest), {d: (float(a), int(n)) for d, a, n in await session.execute(query)}
+    return latest, await pulse_store.figures(session=session, quarter=latest)
 
 
 async def technicians_named(*, session: AsyncSession, name: str) -> list[tuple[str, str]]:

@@ -1,4 +1,5 @@
-"""Builds the views of customer experience: the rating card and the summary."""
+"""The rating card: a row of score buttons per dimension, an optional comment, and "keep my
+feedback anonymous"."""
 
 from __future__ import annotations
 
@@ -13,9 +14,6 @@ from storage.models import Request, Survey
 RATE = "rate"
 # The rating card's other buttons: a comment (a form), anonymity (a tap toggles it).
 COMMENT, ANONYMOUS = "comment", "anonymous"
-# The lead's follow-up card: "I'll reach out" (a form when the person is anonymous), and
-# "Resolved" (a form with a note).
-REACH_OUT, FOLLOW_UP_RESOLVED = "follow_up_reach", "follow_up_resolved"
 
 
 def rating_card(
@@ -30,14 +28,45 @@ def rating_card(
     shown on the card in place of the buttons. `survey`: what the person added (a comment,
     anonymity), shown on the card."""
     open_ = open_ and not closed
+    rows = score_rows(
+        action=RATE,
+        about=request.code,
+        chosen=chosen,
+        questions={d.key: d.question for d in DIMENSIONS},
+        open_=open_,
+    )
+    done = len(chosen) == len(DIMENSIONS)
+    return Card(
+        title=m.RATE_TITLE.format(code=request.code),
+        text=m.RATE_TEXT.format(title=request.title),
+        fields=_added(survey),
+        rating_rows=rows,
+        buttons=_rating_buttons(request, survey) if open_ else (),
+        footer=closed or (m.RATE_THANKS if done else ""),
+        fallback=m.RATE_FALLBACK.format(code=request.code),
+        form=comment_form(request) if open_ else None,
+    )
+
+
+def score_rows(
+    *,
+    action: str,
+    about: str,
+    chosen: Mapping[str, int],
+    questions: Mapping[str, str],
+    open_: bool,
+) -> tuple[RatingRow, ...]:
+    """A row of score buttons per dimension, the chosen score marked; a tap's value is
+    `<about>:<dimension>:<score>`. Once the card is closed, the rows keep the choices and
+    lose the buttons."""
     rows = []
     for dimension in DIMENSIONS:
         picked = chosen.get(dimension.key)
         buttons = tuple(
             Button(
                 label=str(score),
-                action=RATE,
-                value=f"{request.code}:{dimension.key}:{score}",
+                action=action,
+                value=f"{about}:{dimension.key}:{score}",
                 style="primary" if score == picked else "default",
                 selected=score == picked,
             )
@@ -47,22 +76,12 @@ def rating_card(
             RatingRow(
                 dimension=dimension.key,
                 label=dimension.label,
-                question=dimension.question,
+                question=questions[dimension.key],
                 chosen=picked,
                 buttons=buttons if open_ else (),
             )
         )
-    done = len(chosen) == len(DIMENSIONS)
-    return Card(
-        title=m.RATE_TITLE.format(code=request.code),
-        text=m.RATE_TEXT.format(title=request.title),
-        fields=_added(survey),
-        rating_rows=tuple(rows),
-        buttons=_rating_buttons(request, survey) if open_ else (),
-        footer=closed or (m.RATE_THANKS if done else ""),
-        fallback=m.RATE_FALLBACK.format(code=request.code),
-        form=comment_form(request) if open_ else None,
-    )
+    return tuple(rows)
 
 
 def _added(survey: Survey | None) -> tuple[Field, ...]:

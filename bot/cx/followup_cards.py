@@ -13,13 +13,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot import messages as m
-from bot.cx.cards import FOLLOW_UP_RESOLVED, REACH_OUT
 from bot.cx.dimensions import DIMENSIONS
 from bot.views import Button, Card, Field, Form, ItemList, ListItem, plain_line
 from storage.followups import FollowUpState
 from storage.models import FollowUp, Request, Survey
 
 Names = Mapping[str, str]
+# The lead's buttons: "I'll reach out" (a form when the person is anonymous), and "Resolved"
+# (a form with a note).
+REACH_OUT, FOLLOW_UP_RESOLVED = "follow_up_reach", "follow_up_resolved"
 # The most follow-ups a list shows; the rest are counted.
 LIST_MAX = 25
 

@@ -27,6 +27,7 @@ from bot.views import Card
 from storage import followups as store
 from storage import people as people_store
 from storage import ratings as rating_store
+from storage import roles as role_store
 from storage.db import Database
 from storage.models import FollowUp, Request
 from storage.types import utcnow
@@ -87,7 +88,7 @@ async def _tell_leads(
 ) -> None:
     incident = await _incident(session, follow_up, request)
     card = cards.follow_up_card(incident, await _names(session, [incident]))
-    for lead in await store.leads(session=session):
+    for lead in await role_store.holders(session=session, role=Role.LEAD):
         platform, target = notify.person_target(lead)
         await notify.upsert(
             session=session,
@@ -134,7 +135,7 @@ class FollowUps:
             raise NotFound(m.FOLLOWUP_UNKNOWN)
         [(follow_up, request)] = await store.with_requests(session=session, ids=[follow_up.id])
         incident = await _incident(session, follow_up, request)
-        if follow_up.state == store.RESOLVED:
+        if follow_up.state == store.FollowUpState.RESOLVED:
             raise BadInput(m.FOLLOWUP_ALREADY_RESOLVED)
         return incident
 
@@ -226,7 +227,7 @@ class FollowUps:
                 total=len(incidents),
                 footer=m.FOLLOWUPS_REMINDER_FOOTER,
             )
-            leads = await store.leads(session=session)
+            leads = await role_store.holders(session=session, role=Role.LEAD)
             for lead in leads:
                 await notify.post(session=session, identity=lead, card=card)
         self.wake()

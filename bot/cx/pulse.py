@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import messages as m
+from bot.cx.cards import score_rows
 from bot.cx.dimensions import BY_KEY, DIMENSIONS, SCORES
 from bot.delivery import notify
 from bot.errors import BadInput, NotAllowed
@@ -22,7 +23,7 @@ from bot.jobs.calendar import Due, previous_quarter_start, quarter_number, quart
 from bot.jobs.scheduler import Write
 from bot.people import Person
 from bot.settings import Settings
-from bot.views import Button, Card, RatingRow
+from bot.views import Card
 from storage import pulse as store
 from storage.db import Database
 from storage.types import utcnow
@@ -38,33 +39,14 @@ def card_key(token: str) -> str:
 
 
 def pulse_card(token: str, chosen: Mapping[str, int], *, days: int, open_: bool = True) -> Card:
-    rows = []
-    for dimension in DIMENSIONS:
-        picked = chosen.get(dimension.key)
-        buttons = tuple(
-            Button(
-                label=str(score),
-                action=PULSE,
-                value=f"{token}:{dimension.key}:{score}",
-                style="primary" if score == picked else "default",
-                selected=score == picked,
-            )
-            for score in SCORES
-        )
-        rows.append(
-            RatingRow(
-                dimension=dimension.key,
-                label=dimension.label,
-                question=m.PULSE_QUESTIONS[dimension.key],
-                chosen=picked,
-                buttons=buttons if open_ else (),
-            )
-        )
+    rows = score_rows(
+        action=PULSE, about=token, chosen=chosen, questions=m.PULSE_QUESTIONS, open_=open_
+    )
     done = len(chosen) == len(DIMENSIONS)
     return Card(
         title=m.PULSE_TITLE,
         text=m.PULSE_TEXT.format(days=days) + "\n" + m.PULSE_ANONYMOUS,
-        rating_rows=tuple(rows),
+        rating_rows=rows,
         footer=m.PULSE_THANKS if done else m.PULSE_ANONYMOUS,
         fallback=m.PULSE_FALLBACK,
     )

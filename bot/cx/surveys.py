@@ -85,8 +85,7 @@ async def ask(*, session: AsyncSession, request: Request, settings: Settings) ->
     await _credit(session, request)
     if survey.skipped:
         return False
-    chosen = {} if new else await _chosen(session, request)
-    await _send_card(session, request, survey, chosen, new=new)
+    await show_card(session=session, request=request, survey=survey, new=new)
     return True
 
 
@@ -97,8 +96,7 @@ async def cancel(*, session: AsyncSession, request: Request) -> None:
     if survey is None or survey.closed_at is not None:
         return
     survey.closed_at = utcnow()
-    chosen = await _chosen(session, request)
-    await _send_card(session, request, survey, chosen, closed=m.SURVEY_CANCELLED)
+    await show_card(session=session, request=request, survey=survey, closed=m.SURVEY_CANCELLED)
 
 
 async def _credit(session: AsyncSession, request: Request) -> None:
@@ -121,24 +119,49 @@ async def _chosen(session: AsyncSession, request: Request) -> dict[str, int]:
     return await store.ratings_for(session=session, request_id=request.id, rater=request.requester)
 
 
-async def _send_card(
+def card_key(request: Request) -> str:
+    """The one rating card of a request, posted once and then updated in place."""
+    return f"survey:{request.id}"
+
+
+async def show_card(
+    *,
     session: AsyncSession,
     request: Request,
     survey: Survey,
-    chosen: dict[str, int],
-    *,
     closed: str = "",
     new: bool = False,
 ) -> None:
+    """The rating card as it stands: the choices, what the person added, and `closed`, why
+    it takes no more taps."""
     platform, target = notify.person_target(request.requester)
+    chosen = await _chosen(session, request)
     await notify.upsert(
         session=session,
         platform=platform,
         target=target,
-        card_key=f"survey:{request.id}",
+        card_key=card_key(request),
         card=cards.rating_card(request, chosen, closed=closed, survey=survey),
         supersede=not new,
     )
+
+
+async def open_survey(
+    *, session: AsyncSession, person: Person, code: str
+) -> tuple[Request, Survey]:
+    """The person's own survey on request `code`, still taking answers. Both rows are
+    locked: a reopen or the expiry job changing the card waits for this change."""
+    request = await request_store.get_by_code(session=session, code=code, for_update=True)
+    if request is None:
+        raise NotFound(m.NOT_FOUND.format(code=code))
+    if request.requester != person.identity:
+        raise NotAllowed(m.NOT_ALLOWED_RATE.format(code=code))
+    survey = await store.get_survey(session=session, request_id=request.id, for_update=True)
+    if survey is None or Status(request.status).is_open:
+        raise BadInput(m.RATE_NOT_OPEN.format(code=code))
+    if survey.closed_at is not None or survey.closes_at <= utcnow():
+        raise BadInput(m.RATE_CLOSED.format(code=code))
+    return request, survey
 
 
 def parse_tap(value: str) -> tuple[str, str, int]:
@@ -166,18 +189,7 @@ class Surveys:
         """Saves one tap at once and re-renders the rating card with the choices."""
         code, dimension, score = parse_tap(value)
         async with self.db.write() as session:
-            # Locked: a reopen or the expiry job changing the card waits for this tap.
-            request = await request_store.get_by_code(session=session, code=code, for_update=True)
-            if request is None:
-                raise NotFound(m.NOT_FOUND.format(code=code))
-            if request.requester != person.identity:
-                raise NotAllowed(m.NOT_ALLOWED_RATE.format(code=code))
-            survey = await store.get_survey(session=session, request_id=request.id, for_update=True)
-            if survey is None or Status(request.status).is_open:
-                raise BadInput(m.RATE_NOT_OPEN.format(code=code))
-            now = utcnow()
-            if survey.closed_at is not None or survey.closes_at <= now:
-                raise BadInput(m.RATE_CLOSED.format(code=code))
+            request, survey = await open_survey(session=session, person=person, code=code)
             await store.save_rating(
                 session=session,
                 request_id=request.id,
@@ -186,8 +198,8 @@ class Surveys:
                 score=score,
             )
             if survey.answered_at is None:
-                survey.answered_at = now
-            await _send_card(session, request, survey, await _chosen(session, request))
+                survey.answered_at = utcnow()
+            await show_card(session=session, request=request, survey=survey)
             await followups.on_rating(
                 session=session, request=request, chosen=await _chosen(session, request)
             )
@@ -225,8 +237,7 @@ class Surveys:
         for survey, request in due:
             survey.closed_at = now
             closed = m.SURVEY_CLOSED.format(code=request.code)
-            chosen = await _chosen(session, request)
-            await _send_card(session, request, survey, chosen, closed=closed)
+            await show_card(session=session, request=request, survey=survey, closed=closed)
         return len(due)
 
     async def _remind_due(self, session: AsyncSession) -> int:

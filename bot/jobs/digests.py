@@ -21,6 +21,7 @@ from bot.settings import Settings
 from bot.views import Card, Field
 from storage import digests as store
 from storage import people as people_store
+from storage import roles as role_store
 from storage.db import Database
 from storage.digests import LowScore
 
@@ -52,7 +53,7 @@ def low_scores_card(day: date, scores: Sequence[LowScore], names: dict[str, str]
             )
         ]
         if first.comment:
-            lines.append(f"“{first.comment}”")
+            lines.append(m.COMMENT_QUOTE.format(text=first.comment))
         if first.rater is None:
             lines.append(m.LOW_SCORE_ANONYMOUS)
         else:
@@ -72,7 +73,7 @@ def low_scores_card(day: date, scores: Sequence[LowScore], names: dict[str, str]
 
 
 async def _to_leads(session: AsyncSession, card: Card) -> int:
-    leads = await store.holders(session=session, role=Role.LEAD)
+    leads = await role_store.holders(session=session, role=Role.LEAD)
     for lead in leads:
         await notify.post(session=session, identity=lead, card=card)
     return len(leads)

@@ -8,11 +8,18 @@ from datetime import timedelta
 import time_machine
 
 from bot import messages as m
-from bot.cx.cards import ANONYMOUS, FOLLOW_UP_RESOLVED, RATE, REACH_OUT, rating_card
-from bot.cx.followup_cards import Incident, follow_up_card, lead_message, open_list
+from bot.cx.cards import ANONYMOUS, RATE, rating_card
+from bot.cx.followup_cards import (
+    FOLLOW_UP_RESOLVED,
+    REACH_OUT,
+    Incident,
+    follow_up_card,
+    lead_message,
+    open_list,
+)
 from bot.views import Card
 from storage import people
-from storage.followups import REACHING, RESOLVED
+from storage.followups import FollowUpState
 from storage.models import FollowUp, Request, Survey
 from storage.types import utcnow
 from tests.bot.conftest import Delivered, World
@@ -34,8 +41,10 @@ def sample_cards(request: Request) -> dict[str, Card]:
     hidden = Survey(request_id=1, requester=ANA, closes_at=utcnow(), anonymous=True)
     chosen = {"speed": 1, "quality": 4}
     opened = FollowUp(id=7, request_id=1, opened_at=utcnow())
-    reaching = FollowUp(id=7, request_id=1, state=REACHING, owner=LEE)
-    done = FollowUp(id=7, request_id=1, state=RESOLVED, owner=LEE, note="Called <!here>")
+    reaching = FollowUp(id=7, request_id=1, state=FollowUpState.REACHING, owner=LEE)
+    done = FollowUp(
+        id=7, request_id=1, state=FollowUpState.RESOLVED, owner=LEE, note="Called <!here>"
+    )
     names = {ANA: "Quinn Q", LEE: "Lee *Lead*"}
     open_one = Incident(opened, request, survey, chosen)
     anonymous = Incident(reaching, request, hidden, chosen)

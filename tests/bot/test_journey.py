@@ -125,7 +125,7 @@ async def test_the_whole_journey(world: World) -> None:
     figures = {f.label: f.value for f in reply.card.fields}
     assert "4.0 / 5 · 1 rating" in figures["Speed"]
     assert "5.0 / 5 · 1 rating" in figures["Quality"]
-    assert figures["Communication"] == m.SUMMARY_NONE
+    assert figures["Communication"] == m.NO_RATINGS
     reply = await world.desk.summary(LEE, "forever")
     assert reply.problem
 
