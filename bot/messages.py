@@ -230,11 +230,13 @@ SCOPE_AMBIGUOUS = (
     " for example " + c("cx-summary 30d @name") + "."
 )
 SCOPE_TOO_FEW = (
-    "{name} has {rated} rated requests in this period. One person's figures show from"
+    "{name} has {rated} in this period. One person's figures show from"
     " {least}, so nobody can tell who gave which rating."
 )
 
 # The summary: each dimension, and what to work on first
+RATED_ONE = "1 rated request"
+RATED_MANY = "{n} rated requests"
 SUMMARY_TITLE_TEAM = "CX summary · {period}"
 SUMMARY_TITLE_ONE = "CX summary · {name} · {period}"
 SUMMARY_LINE = "{bar}  {average:.1f} / 5 · {count} {ratings}"
@@ -246,7 +248,7 @@ CHANGE_SAME = "no change (was {before:.1f})"
 CHANGE_UP = "▲ {delta:.1f} (was {before:.1f})"
 CHANGE_DOWN = "▼ {delta:.1f} (was {before:.1f})"
 FOCUS_NONE = "No ratings in this period ({period}) yet: nothing to read here."
-FOCUS_FEW = "Few answers ({rated} rated requests): ask more people before reading much into this."
+FOCUS_FEW = "Few answers ({rated}): ask more people before reading much into this."
 FOCUS_DROP = "Work on {label} first: it fell by {delta:.1f} since the period before."
 FOCUS_UPDATES = (
     "Post an update every working day: requests that had one rated Speed {regular:.1f},"
@@ -278,7 +280,8 @@ SUMMARY_HOURS = "{n:.1f} hours"
 SUMMARY_DAYS = "{n:.1f} days"
 SUMMARY_TECHNICIANS = "By technician"
 TECHNICIANS_HEAD = "Communication · Approachability · Speed · Technical knowledge · Quality"
-TECHNICIANS_HIDDEN = "{n} more with fewer than {least} rated requests are not shown"
+TECHNICIANS_HIDDEN_ONE = "1 more technician has fewer than {least} rated requests: not shown"
+TECHNICIANS_HIDDEN = "{n} more technicians have fewer than {least} rated requests: not shown"
 TECHNICIANS_NONE = "No technician has ratings in this period"
 AVERAGE = "{average:.1f} ({count})"
 SUMMARY_PULSE = "Quarterly pulse (IT overall, asked apart from requests)"
@@ -286,6 +289,7 @@ PULSE_HEAD = "Q{number} {year}, {answers} answers"
 FOLLOW_UPS_TITLE = "Open follow-ups: {n}"
 FOLLOWUP_AGE = "open {days} days"
 FOLLOWUP_AGE_ONE = "open 1 day"
+FOLLOWUP_AGE_TODAY = "opened today"
 COMMENTS_TITLE = "Latest comments"
 COMMENTS_MINE = "Comments on your requests"
 COMMENT_QUOTE = "“{text}”"
@@ -297,7 +301,7 @@ MINE_USAGE = "To see your own ratings: " + c("cx-me") + " or " + c("cx-me 90d") 
 MINE_TITLE = "Your ratings · {period}"
 MINE_TEXT = "Your averages beside the whole team's."
 MINE_TOO_FEW = (
-    "You have {rated} rated requests in this period; your own averages show from {least},"
+    "You have {rated} in this period; your own averages show from {least},"
     " so nobody can tell who gave which rating. The team's are below."
 )
 MINE_LINE = "You: {average:.1f} ({count}) · team: {team}"

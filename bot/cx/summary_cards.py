@@ -68,7 +68,9 @@ def summary_card(figures: Figures) -> Card:
 def too_few_card(figures: Figures, *, rated: int) -> Card:
     """One technician with too few ratings to show without pointing at who gave them."""
     title = _title(figures)
-    text = m.SCOPE_TOO_FEW.format(name=figures.scope.name, rated=rated, least=figures.least)
+    text = m.SCOPE_TOO_FEW.format(
+        name=figures.scope.name, rated=rated_requests(rated), least=figures.least
+    )
     return Card(title=title, text=text, fallback=title)
 
 
@@ -95,7 +97,7 @@ def mine_card(
         else:
             value = m.MINE_TEAM_ONLY.format(team=team_words)
         fields.append(Field(d.label, value))
-    text = m.MINE_TEXT if shown else m.MINE_TOO_FEW.format(rated=rated, least=least)
+    text = m.MINE_TEXT if shown else m.MINE_TOO_FEW.format(rated=rated_requests(rated), least=least)
     return Card(
         title=title, text=text, fields=tuple(fields), lists=_comments(comments, mine=True),
         fallback=title,
@@ -115,7 +117,7 @@ def focus(figures: Figures) -> str:
     responses = figures.responses
     rate = responses.answered / responses.sent if responses.sent else None
     if rated < FEW_RATED or (rate is not None and rate < LOW_RESPONSE_RATE):
-        return m.FOCUS_FEW.format(rated=rated)
+        return m.FOCUS_FEW.format(rated=rated_requests(rated))
     drops = [
         (now[k].average - before.average, k)  # type: ignore[operator]
         for k, (_, before) in figures.scores.items()
@@ -175,6 +177,8 @@ def _responses(figures: Figures) -> str:
         line = m.RESPONSES_LINE.format(answered=r.answered, sent=r.sent, rate=r.answered / r.sent)
     else:
         line = m.RESPONSES_NONE
+    if not (r.fatigue or r.sampled):
+        return line
     return f"{line}\n{m.RESPONSES_NOT_ASKED.format(fatigue=r.fatigue, sampled=r.sampled)}"
 
 
@@ -207,7 +211,8 @@ def _technicians(figures: Figures) -> str:
     if len(figures.technicians) > TECHNICIAN_ROWS:
         lines.append(m.AND_MORE.format(n=len(figures.technicians) - TECHNICIAN_ROWS))
     if figures.hidden:
-        lines.append(m.TECHNICIANS_HIDDEN.format(n=figures.hidden, least=figures.least))
+        hidden = m.TECHNICIANS_HIDDEN_ONE if figures.hidden == 1 else m.TECHNICIANS_HIDDEN
+        lines.append(hidden.format(n=figures.hidden, least=figures.least))
     return "\n".join(lines) or m.TECHNICIANS_NONE
 
 
@@ -235,7 +240,9 @@ def _follow_ups(figures: Figures) -> ItemList:
 
 
 def _age(age: timedelta) -> str:
-    return m.FOLLOWUP_AGE_ONE if age.days == 1 else m.FOLLOWUP_AGE.format(days=max(0, age.days))
+    if age.days < 1:
+        return m.FOLLOWUP_AGE_TODAY
+    return m.FOLLOWUP_AGE_ONE if age.days == 1 else m.FOLLOWUP_AGE.format(days=age.days)
 
 
 def _comments(
@@ -274,3 +281,8 @@ def _duration(seconds: float | None) -> str:
     if seconds < 48 * 3600:
         return m.SUMMARY_HOURS.format(n=seconds / 3600)
     return m.SUMMARY_DAYS.format(n=seconds / 86_400)
+
+
+def rated_requests(n: int) -> str:
+    """ "1 rated request", "4 rated requests"."""
+    return m.RATED_ONE if n == 1 else m.RATED_MANY.format(n=n)

@@ -66,7 +66,7 @@ async def test_the_lead_reads_each_dimension_with_its_change_and_spread(
         "Speed with daily updates: 4.5 (2 ratings) · without: 2.5 (2 ratings)",
     ]
     assert card.title == "CX summary · last 7 days"
-    assert card.text == m.FOCUS_FEW.format(rated=4)
+    assert card.text == m.FOCUS_FEW.format(rated="4 rated requests")
 
 
 async def test_technician_rows_show_from_the_threshold_and_say_how_many_are_hidden(
@@ -75,7 +75,7 @@ async def test_technician_rows_show_from_the_threshold_and_say_how_many_are_hidd
     card = await summaries(month, settings, least=3).summary(LEAD, "7d")
     rows = {f.label: f.value for f in card.fields}[m.SUMMARY_TECHNICIANS].split("\n")
     assert rows == [m.TECHNICIANS_HEAD, "Tess Smith: 3.3 · – · 4.0 · – · –",
-                    m.TECHNICIANS_HIDDEN.format(n=1, least=3)]  # fmt: skip
+                    m.TECHNICIANS_HIDDEN_ONE.format(least=3)]  # fmt: skip
     card = await summaries(month, settings, least=5).summary(LEAD, "7d")
     rows = {f.label: f.value for f in card.fields}[m.SUMMARY_TECHNICIANS].split("\n")
     assert rows == [m.TECHNICIANS_HIDDEN.format(n=2, least=5)]
@@ -129,7 +129,9 @@ async def test_one_technician_by_mention_or_by_name(month: Database, settings: S
     assert fields["Speed"].startswith("████░  4.0 / 5 · 3 ratings")
     assert m.SUMMARY_TECHNICIANS not in fields
     too_few = await summaries(month, settings).summary(LEAD, "7d Tom")
-    assert too_few.text == m.SCOPE_TOO_FEW.format(name="Tom Baker", rated=2, least=3)
+    assert too_few.text == m.SCOPE_TOO_FEW.format(
+        name="Tom Baker", rated="2 rated requests", least=3
+    )
     assert not too_few.fields
 
 
@@ -169,7 +171,7 @@ async def test_a_technician_sees_their_own_against_the_team_and_nobody_else(
     for someone in (TOM, "Tom", ANA, "Ana", BOB, "Bob", LEE, "Lee", "UTOM", "UANA"):
         assert someone not in shown
     few = await summaries(month, settings, least=5).mine(TECHNICIAN, "7d")
-    assert few.text == m.MINE_TOO_FEW.format(rated=3, least=5)
+    assert few.text == m.MINE_TOO_FEW.format(rated="3 rated requests", least=5)
     assert {f.label: f.value for f in few.fields}["Speed"] == "Team: 3.5 (4 ratings)"
 
 
@@ -212,10 +214,10 @@ def test_focus_no_ratings() -> None:
 
 def test_focus_few_answers_comes_before_anything_else() -> None:
     low_rate = figures(responses=Responses(sent=100, answered=20))
-    assert cards.focus(low_rate) == m.FOCUS_FEW.format(rated=20)
+    assert cards.focus(low_rate) == m.FOCUS_FEW.format(rated="20 rated requests")
     dropped = (Scores((9, 0, 0, 0, 0)), Scores((0, 0, 0, 0, 9)))
     low_and_dropped = replace(with_scores(speed=dropped), responses=low_rate.responses)
-    assert cards.focus(low_and_dropped) == m.FOCUS_FEW.format(rated=20)
+    assert cards.focus(low_and_dropped) == m.FOCUS_FEW.format(rated="20 rated requests")
     assert cards.focus(with_scores(speed=dropped)) == m.FOCUS_DROP.format(label="Speed", delta=4)
 
 
@@ -243,3 +245,9 @@ def test_focus_the_lower_leading_indicator_before_a_lower_other_dimension() -> N
     assert cards.focus(with_scores(knowledge=lower)) == m.FOCUS_LOWEST.format(
         label="Technical knowledge", average=2.5
     )
+
+
+def test_counts_read_right_for_one_and_for_many() -> None:
+    assert cards.rated_requests(1) == "1 rated request"
+    assert cards.rated_requests(4) == "4 rated requests"
+    assert m.FOCUS_FEW.format(rated=cards.rated_requests(1)).startswith("Few answers (1 rated req")

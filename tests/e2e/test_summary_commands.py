@@ -70,7 +70,7 @@ async def test_a_technician_reads_their_own_and_nobody_elses_in_slack(stack: Sta
 
     status, body = await stack.sender.command("/cx-me", PERIOD, TOM)
     text = blocks_text(body) + body["text"]
-    assert m.MINE_TOO_FEW.format(rated=2, least=5) in text
+    assert m.MINE_TOO_FEW.format(rated="2 rated requests", least=5) in text
     assert "Tess" not in text and "UTESS" not in text
 
     status, body = await stack.sender.command("/cx-me", "", "UANA")
