@@ -133,6 +133,8 @@ class Form:
     text_placeholder: str
     choice_label: str
     choices: tuple[tuple[str, str], ...] = ()  # (value, label)
+    # What the text box starts with: the words saved before, to change rather than retype.
+    text: str = ""
 
 
 # A command a person can type, inside plain text: `command("track reopen IT-7K3QX4")`.

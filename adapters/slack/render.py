@@ -246,6 +246,7 @@ def render_modal(form: Form, *, callback_id: str, private_metadata: str) -> dict
                 multiline=True,
                 max_length=3000,
                 placeholder=PlainTextObject(text=plain(form.text_placeholder, 150)),
+                initial_value=form.text[:3000] or None,
             ),
             optional=True,
         )

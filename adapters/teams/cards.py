@@ -235,6 +235,7 @@ def _inline_form(form: Form, limits: _Limits) -> list[dict[str, Any]]:
         "id": "text",
         "label": shorten(unmarked(form.text_label), limits.label),
         "placeholder": shorten(unmarked(form.text_placeholder), 150),
+        **({"value": form.text[:3000]} if form.text else {}),
         "isMultiline": True,
         "maxLength": 3000,
         "isRequired": True,
@@ -307,6 +308,7 @@ def render_form(form: Form) -> dict[str, Any]:
             "id": "text",
             "label": shorten(form.text_label, 200),
             "placeholder": shorten(form.text_placeholder, 150),
+            **({"value": form.text[:3000]} if form.text else {}),
             "isMultiline": True,
             "maxLength": 3000,
         }

@@ -44,7 +44,7 @@ def rating_card(
         buttons=_rating_buttons(request, survey) if open_ else (),
         footer=closed or (m.RATE_THANKS if done else ""),
         fallback=m.RATE_FALLBACK.format(code=request.code),
-        form=comment_form(request) if open_ else None,
+        form=comment_form(request, survey) if open_ else None,
     )
 
 
@@ -107,7 +107,8 @@ def _rating_buttons(request: Request, survey: Survey | None) -> tuple[Button, ..
     )
 
 
-def comment_form(request: Request) -> Form:
+def comment_form(request: Request, survey: Survey | None = None) -> Form:
+    """The comment box; it starts with the comment saved before, if any."""
     return Form(
         title=m.COMMENT_FORM_TITLE,
         submit_label=m.COMMENT_FORM_SUBMIT,
@@ -116,4 +117,5 @@ def comment_form(request: Request) -> Form:
         text_label=m.COMMENT_FORM_TEXT,
         text_placeholder=m.COMMENT_FORM_PLACEHOLDER,
         choice_label="",
+        text=(survey.comment or "") if survey is not None else "",
     )

@@ -39,8 +39,8 @@ class Comments:
     async def form(self, person: Person, value: str) -> Reply:
         """ "Add a comment": the form (a Slack modal, the console's prompt)."""
         async with self.db.read() as session:
-            request, _ = await self._open_survey(session, person, value)
-        return Reply(form=cards.comment_form(request))
+            request, survey = await self._open_survey(session, person, value)
+        return Reply(form=cards.comment_form(request, survey))
 
     async def save(self, person: Person, value: str, text: str) -> Reply:
         comment = text.strip()

@@ -305,3 +305,15 @@ def test_a_rating_cards_buttons_are_those_slack_sdk_would_build() -> None:
     ]
     scores = [e for a in actions for e in a["elements"] if e["action_id"].startswith("cx:rate:")]
     assert scores == expected
+
+
+def test_a_form_starts_with_the_words_saved_before() -> None:
+    from bot.views import Form
+
+    form = Form(
+        "Comment", "Save", "comment", "IT-7K3QX4", "Your comment", "", "", text="Was <ok> & fine"
+    )
+    modal = render_modal(form, callback_id="cx_form", private_metadata="{}")
+    [box] = [b for b in modal["blocks"] if b["block_id"] == "text"]
+    assert box["element"]["initial_value"] == "Was <ok> & fine"  # plain text: no escaping
+    validate_deeply(Block.parse_all(modal["blocks"]))

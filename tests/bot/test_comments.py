@@ -56,6 +56,11 @@ async def test_a_comment_is_asked_in_a_form_and_shown_on_the_card(world: World) 
     assert now.updated_in_place
     assert fields(now.card)[m.COMMENT_FIELD] == "Quick and friendly, thanks!"
     assert labels(now.card)[0] == m.COMMENT_CHANGE
+    # Changing it starts from what was written, not from an empty box.
+    assert form.text == ""
+    again = (await world.desk.press(ANA, COMMENT, comment.value)).form
+    assert again is not None and again.text == "Quick and friendly, thanks!"
+    assert now.card.form is not None and now.card.form.text == "Quick and friendly, thanks!"
     # A comment alone is no incident.
     assert not follow_up_cards(world, LEE)
 
