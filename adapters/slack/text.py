@@ -11,10 +11,14 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from bot.people import slack_identity
+
 # Anything between < and >: Slack's escaping guarantees a literal < never appears in text.
 _MARKUP = re.compile(r"<([^<>]*)>")
 _SPECIAL_WORDS = {"here": "@here", "channel": "@channel", "everyone": "@everyone"}
 _LINK_SCHEMES = ("http://", "https://", "mailto:", "tel:", "ftp://", "slack://")
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_CC = re.compile(r"^\s*(track\s+)?cc\s", re.IGNORECASE)
 
 
 def _label(target: str, label: str) -> str:
@@ -50,6 +54,20 @@ def unescape(text: str) -> str:
 def decode(text: str) -> str:
     """Slack-formatted text as a person reads it: `Q&amp;A <@U1|sam>` → `Q&A @sam`."""
     return unescape(_MARKUP.sub(_markup, text or ""))
+
+
+# --- people named in text --------------------------------------------------------------------
+
+
+def mentions_to_identities(text: str, organisation: str) -> str:
+    """`<@U123|sam>` → `@slack:E1:U123`, the neutral way to name a person."""
+    return _MENTION.sub(lambda found: "@" + slack_identity(organisation, found.group(1)), text)
+
+
+def cc_to_identities(text: str, organisation: str) -> str:
+    """People named in a `cc` are people for the core to copy in: they stay identities.
+    Anywhere else a mention is just words, decoded later to the name shown."""
+    return mentions_to_identities(text, organisation) if _CC.match(text) else text
 
 
 # --- a message's words, wherever Slack put them ------------------------------------------
