@@ -131,7 +131,8 @@ class Form:
     value: str
     text_label: str
     text_placeholder: str
-    choice_label: str
+    # The list to choose from (a new status), if the form has one.
+    choice_label: str = ""
     choices: tuple[tuple[str, str], ...] = ()  # (value, label)
     # What the text box starts with: the words saved before, to change rather than retype.
     text: str = ""

@@ -116,6 +116,5 @@ def comment_form(request: Request, survey: Survey | None = None) -> Form:
         value=request.code,
         text_label=m.COMMENT_FORM_TEXT,
         text_placeholder=m.COMMENT_FORM_PLACEHOLDER,
-        choice_label="",
         text=(survey.comment or "") if survey is not None else "",
     )

@@ -163,7 +163,6 @@ def resolve_form(incident: Incident) -> Form:
         value=str(incident.follow_up.id),
         text_label=m.RESOLVE_FORM_TEXT,
         text_placeholder=m.RESOLVE_FORM_PLACEHOLDER,
-        choice_label="",
     )
 
 
@@ -175,7 +174,6 @@ def message_form(incident: Incident) -> Form:
         value=str(incident.follow_up.id),
         text_label=m.MESSAGE_FORM_TEXT,
         text_placeholder=m.MESSAGE_FORM_PLACEHOLDER,
-        choice_label="",
     )
 
 

@@ -29,7 +29,7 @@ from storage import people as people_store
 from storage import ratings as rating_store
 from storage import roles as role_store
 from storage.db import Database
-from storage.models import FollowUp, Request
+from storage.models import FollowUp, Request, Survey
 from storage.types import utcnow
 
 # A score at or below this on any dimension opens a follow-up.
@@ -45,9 +45,12 @@ def card_key(follow_up: FollowUp, lead: str) -> str:
     return f"followup:{follow_up.id}:{digest}"
 
 
-async def on_rating(*, session: AsyncSession, request: Request, chosen: Mapping[str, int]) -> None:
+async def on_rating(
+    *, session: AsyncSession, request: Request, survey: Survey, chosen: Mapping[str, int]
+) -> None:
     """After a tap is saved: a low score opens the request's follow-up (once); any tap on a
-    request that has one keeps the leads' cards current."""
+    request that has one keeps the leads' cards current. `survey` and `chosen` are as the
+    tap left them (read once, for the rating card too)."""
     if any(score <= LOW for score in chosen.values()):
         follow_up, new = await store.open_for(session=session, request_id=request.id)
     else:
@@ -55,14 +58,14 @@ async def on_rating(*, session: AsyncSession, request: Request, chosen: Mapping[
         if found is None:
             return
         follow_up, new = found, False
-    await _tell_leads(session, follow_up, request, new=new)
+    await _tell_leads(session, Incident(follow_up, request, survey, chosen), new=new)
 
 
 async def refresh(*, session: AsyncSession, request: Request) -> None:
     """The comment or the anonymity changed: the leads' cards follow, if there are any."""
     follow_up = await store.of_request(session=session, request_id=request.id)
     if follow_up is not None:
-        await _tell_leads(session, follow_up, request, new=False)
+        await _tell_leads(session, await _incident(session, follow_up, request), new=False)
 
 
 async def _incident(session: AsyncSession, follow_up: FollowUp, request: Request) -> Incident:
@@ -83,10 +86,8 @@ async def _names(session: AsyncSession, incidents: Sequence[Incident]) -> dict[s
     return await people_store.names_of(session=session, identities=[w for w in wanted if w])
 
 
-async def _tell_leads(
-    session: AsyncSession, follow_up: FollowUp, request: Request, *, new: bool
-) -> None:
-    incident = await _incident(session, follow_up, request)
+async def _tell_leads(session: AsyncSession, incident: Incident, *, new: bool) -> None:
+    follow_up = incident.follow_up
     card = cards.follow_up_card(incident, await _names(session, [incident]))
     for lead in await role_store.holders(session=session, role=Role.LEAD):
         platform, target = notify.person_target(lead)
@@ -151,7 +152,7 @@ class FollowUps:
             await store.reach_out(
                 session=session, follow_up=incident.follow_up, owner=person.identity
             )
-            await _tell_leads(session, incident.follow_up, incident.request, new=False)
+            await _tell_leads(session, incident, new=False)
         self.wake()
         return Reply(card=views.message(m.REACH_OUT_ACK.format(code=incident.request.code)))
 
@@ -169,7 +170,7 @@ class FollowUps:
             lead_name = names.get(person.identity, m.FOLLOWUP_A_LEAD)
             card = cards.lead_message(request, person.identity, lead_name, text)
             await notify.post(session=session, identity=request.requester, card=card)
-            await _tell_leads(session, follow_up, request, new=False)
+            await _tell_leads(session, incident, new=False)
         self.wake()
         return Reply(card=views.message(m.REACH_OUT_ACK_ANONYMOUS))
 
@@ -187,7 +188,7 @@ class FollowUps:
             await store.resolve(
                 session=session, follow_up=follow_up, owner=person.identity, note=note
             )
-            await _tell_leads(session, follow_up, incident.request, new=False)
+            await _tell_leads(session, incident, new=False)
         self.wake()
         return Reply(card=views.message(m.FOLLOWUP_RESOLVED_ACK.format(what=incident.reference)))
 

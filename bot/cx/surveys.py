@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -131,11 +131,13 @@ async def show_card(
     survey: Survey,
     closed: str = "",
     new: bool = False,
+    chosen: Mapping[str, int] | None = None,
 ) -> None:
-    """The rating card as it stands: the choices, what the person added, and `closed`, why
-    it takes no more taps."""
+    """The rating card as it stands: the choices (`chosen`, read here when not given), what
+    the person added, and `closed`, why it takes no more taps."""
     platform, target = notify.person_target(request.requester)
-    chosen = await _chosen(session, request)
+    if chosen is None:
+        chosen = await _chosen(session, request)
     await notify.upsert(
         session=session,
         platform=platform,
@@ -199,9 +201,10 @@ class Surveys:
             )
             if survey.answered_at is None:
                 survey.answered_at = utcnow()
-            await show_card(session=session, request=request, survey=survey)
+            chosen = await _chosen(session, request)
+            await show_card(session=session, request=request, survey=survey, chosen=chosen)
             await followups.on_rating(
-                session=session, request=request, chosen=await _chosen(session, request)
+                session=session, request=request, survey=survey, chosen=chosen
             )
         self.wake()
 

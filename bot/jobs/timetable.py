@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bot.cx.summary import Summaries
 from bot.desk import Desk
 from bot.jobs import calendar
 from bot.jobs.digests import Digests
@@ -20,7 +19,7 @@ def timetable(
     weekly, the pulse quarterly (the last three each switched on or off by a setting)."""
     every = settings.jobs_every_seconds
     daily, weekly = calendar.daily(settings), calendar.digest_days(settings)
-    digests = Digests(db, settings, digest=Summaries(db, settings).digest)
+    digests = Digests(db, settings, digest=desk.summaries.digest)
     jobs: list[Job | Mailing] = [
         Job("close-resolved", every, desk.requests.close_resolved),
         Job("prune", every, housekeeping.prune),
